@@ -1,0 +1,697 @@
+"""Every SQL statement Newsdesk runs: the schema, its migrations, and queries that return models.
+
+One writer at a time (``BEGIN IMMEDIATE``), WAL so readers never wait, and user state (``read``,
+``saved`` and their timestamps) in columns that a refresh never writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from reader.models import (
+    Clock,
+    Enclosure,
+    Feed,
+    ParsedStory,
+    Story,
+    StoryFilter,
+    StoryRow,
+    system_clock,
+)
+
+BUSY_TIMEOUT_S = 30.0
+# A published date further ahead than this is a broken clock; the story is dated when we saw it.
+FUTURE_SLACK_S = 24 * 3600
+SQL_CHUNK = 500
+
+
+class StoreError(Exception):
+    """A problem with the database a person can act on (wrong file, unknown id, duplicate feed)."""
+
+
+class FeedExists(StoreError):
+    def __init__(self, feed: Feed):
+        super().__init__(f"already subscribed: {feed.url}")
+        self.feed = feed
+
+
+migrations = Migrations("newsdesk")
+
+
+@migrations(name="0001_initial")
+def _m0001_initial(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            title TEXT,
+            site_url TEXT,
+            folder TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            last_fetched INTEGER,
+            last_status INTEGER,
+            last_error TEXT,
+            consecutive_errors INTEGER NOT NULL DEFAULT 0,
+            fetch_not_before INTEGER,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            warning TEXT,
+            added INTEGER NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            uid TEXT NOT NULL,
+            url TEXT,
+            title TEXT NOT NULL DEFAULT '',
+            author TEXT,
+            published INTEGER NOT NULL,
+            updated INTEGER,
+            summary TEXT NOT NULL DEFAULT '',
+            content TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            enclosures TEXT,
+            content_hash TEXT NOT NULL DEFAULT '',
+            first_seen INTEGER NOT NULL,
+            read INTEGER NOT NULL DEFAULT 0,
+            read_at INTEGER,
+            saved INTEGER NOT NULL DEFAULT 0,
+            saved_at INTEGER,
+            UNIQUE (feed_id, uid)
+        )
+        """
+    )
+    # list "all", newest first; also serves counting everything
+    db.execute("CREATE INDEX idx_stories_published ON stories (published DESC, id DESC)")
+    # list one feed newest first; per-feed totals; remove a feed's stories
+    db.execute("CREATE INDEX idx_stories_feed ON stories (feed_id, published DESC, id DESC)")
+    # list "unread" newest first; the unread count
+    db.execute(
+        "CREATE INDEX idx_stories_unread ON stories (published DESC, id DESC) WHERE read = 0"
+    )
+    # list one feed's unread stories; per-feed unread counts in the sidebar and `feeds`
+    db.execute(
+        "CREATE INDEX idx_stories_feed_unread ON stories (feed_id, published DESC, id DESC)"
+        " WHERE read = 0"
+    )
+    # list "saved" newest first
+    db.execute(
+        "CREATE INDEX idx_stories_saved ON stories (published DESC, id DESC) WHERE saved = 1"
+    )
+    # feeds of a folder (folder views, sidebar grouping)
+    db.execute("CREATE INDEX idx_feeds_folder ON feeds (folder)")
+    # Full-text search over title and text. The triggers fire only when those columns change, so
+    # marking 100,000 stories read does not rewrite the index.
+    db.execute(
+        "CREATE VIRTUAL TABLE stories_fts USING fts5("
+        "title, text, content='stories', content_rowid='id', tokenize='porter unicode61')"
+    )
+    db.execute(
+        """
+        CREATE TRIGGER stories_fts_insert AFTER INSERT ON stories BEGIN
+            INSERT INTO stories_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER stories_fts_delete AFTER DELETE ON stories BEGIN
+            INSERT INTO stories_fts (stories_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER stories_fts_update AFTER UPDATE OF title, text ON stories BEGIN
+            INSERT INTO stories_fts (stories_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+            INSERT INTO stories_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+        END
+        """
+    )
+
+
+FEED_COLUMNS = (
+    "id, url, title, site_url, folder, etag, last_modified, last_fetched, last_status, last_error,"
+    " consecutive_errors, fetch_not_before, disabled, warning, added"
+)
+# Columns a refresh may write on a feed; anything else is the user's.
+REFRESH_FEED_FIELDS = frozenset(
+    {
+        "title",
+        "site_url",
+        "etag",
+        "last_modified",
+        "last_fetched",
+        "last_status",
+        "last_error",
+        "consecutive_errors",
+        "fetch_not_before",
+        "disabled",
+        "warning",
+    }
+)
+STORY_ROW_COLUMNS = (
+    "s.id, s.feed_id, COALESCE(f.title, f.url), s.title, s.published, s.read, s.saved, s.url"
+)
+
+
+def _feed(row: Sequence, unread: int = 0, total: int = 0) -> Feed:
+    return Feed(
+        id=row[0],
+        url=row[1],
+        title=row[2],
+        site_url=row[3],
+        folder=row[4],
+        etag=row[5],
+        last_modified=row[6],
+        last_fetched=row[7],
+        last_status=row[8],
+        last_error=row[9],
+        consecutive_errors=row[10],
+        fetch_not_before=row[11],
+        disabled=bool(row[12]),
+        warning=row[13],
+        added=row[14],
+        unread=unread,
+        total=total,
+    )
+
+
+def _story_row(row: Sequence) -> StoryRow:
+    return StoryRow(
+        id=row[0],
+        feed_id=row[1],
+        feed_title=row[2],
+        title=row[3],
+        published=row[4],
+        read=bool(row[5]),
+        saved=bool(row[6]),
+        url=row[7],
+    )
+
+
+def _enclosures_json(enclosures: Iterable[Enclosure]) -> str | None:
+    items = [{"url": e.url, "type": e.type, "length": e.length} for e in enclosures]
+    return json.dumps(items) if items else None
+
+
+def _enclosures_from_json(value: str | None) -> tuple[Enclosure, ...]:
+    if not value:
+        return ()
+    return tuple(Enclosure(e["url"], e.get("type") or "", e.get("length")) for e in json.loads(value))
+
+
+def fts_query(text: str) -> str | None:
+    """Turn what a person typed into a safe FTS5 query: every word must match, the last as a prefix.
+
+    Quoting each word means FTS5 operators and stray quotes in the input are searched for, never
+    parsed, so no input can raise a syntax error.
+    """
+    words = re.findall(r"\w+", text, flags=re.UNICODE)
+    if not words:
+        return None
+    parts = [f'"{w}"' for w in words]
+    parts[-1] += "*"
+    return " ".join(parts)
+
+
+def _chunks(seq: Sequence, size: int = SQL_CHUNK) -> Iterator[Sequence]:
+    for i in range(0, len(seq), size):
+        yield seq[i : i + size]
+
+
+class Store:
+    """The Newsdesk database. Open one per thread; WAL lets many readers work beside one writer."""
+
+    def __init__(self, path: str | os.PathLike[str], clock: Clock = system_clock):
+        self.path = Path(path)
+        self.clock = clock
+        self._lock = threading.RLock()
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        existed = self.path.exists() and self.path.stat().st_size > 0
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+            conn.execute("PRAGMA schema_version").fetchone()  # fails fast on a non-SQLite file
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a Newsdesk database ({exc})") from None
+        self.conn = conn
+        self.db = Database(conn, execute_plugins=False, recursive_triggers=False)
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if existed:
+            self._check_ours()
+        self._set_wal()
+        conn.execute("PRAGMA synchronous = NORMAL")
+        self._migrate(existed)
+
+    # -- set-up -----------------------------------------------------------------------------
+
+    def _check_ours(self) -> None:
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and "_sqlite_migrations" not in tables:
+            raise StoreError(f"{self.path} is not a Newsdesk database (it has other tables)")
+
+    def _set_wal(self) -> None:
+        try:
+            self.conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        except sqlite3.OperationalError:
+            # another process holds the database mid-switch; it is already in WAL or soon will be
+            pass
+
+    def _migrate(self, existed: bool) -> None:
+        if not migrations.pending(self.db):
+            return
+        # Hold the write lock for the whole upgrade, and look again once we have it: another
+        # process may have migrated meanwhile. A kill mid-way rolls the whole upgrade back.
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            pending = migrations.pending(self.db)
+            if pending and existed and migrations.applied(self.db):
+                self._backup_before_migration(pending[0].name)
+            migrations.apply(self.db)
+        except BaseException:
+            self.conn.rollback()
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def _backup_before_migration(self, first_pending: str) -> Path:
+        target = self.path.with_name(f"{self.path.name}.before-{first_pending}.bak")
+        backup = sqlite3.connect(str(target))
+        try:
+            self.conn.backup(backup)
+        finally:
+            backup.close()
+        return target
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self) -> Iterator["Store"]:
+        """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so two processes
+        wait for each other (busy timeout) instead of failing with "database is locked"."""
+        with self._lock:
+            if self.conn.in_transaction:
+                yield self
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                self.conn.rollback()
+                raise
+            else:
+                self.conn.execute("COMMIT")
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    # -- feeds ------------------------------------------------------------------------------
+
+    def add_feed(
+        self,
+        url: str,
+        title: str | None = None,
+        folder: str | None = None,
+        site_url: str | None = None,
+    ) -> Feed:
+        existing = self.feed_by_url(url)
+        if existing:
+            raise FeedExists(existing)
+        with self.write():
+            cur = self.conn.execute(
+                "INSERT INTO feeds (url, title, folder, site_url, added) VALUES (?, ?, ?, ?, ?)",
+                (url, title or None, folder or None, site_url, self.now()),
+            )
+        feed = self.get_feed(cur.lastrowid)
+        assert feed is not None
+        return feed
+
+    def get_feed(self, feed_id: int) -> Feed | None:
+        row = self.conn.execute(f"SELECT {FEED_COLUMNS} FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+        return _feed(row) if row else None
+
+    def feed_by_url(self, url: str) -> Feed | None:
+        row = self.conn.execute(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", (url,)).fetchone()
+        return _feed(row) if row else None
+
+    def find_feed(self, ref: str) -> Feed:
+        """A feed named by its id, URL or title (case-insensitive); StoreError when none or many."""
+        ref = ref.strip()
+        if ref.isdigit():
+            feed = self.get_feed(int(ref))
+            if feed:
+                return feed
+        feed = self.feed_by_url(ref)
+        if feed:
+            return feed
+        rows = self.conn.execute(
+            f"SELECT {FEED_COLUMNS} FROM feeds WHERE lower(title) = lower(?)", (ref,)
+        ).fetchall()
+        if len(rows) == 1:
+            return _feed(rows[0])
+        if len(rows) > 1:
+            raise StoreError(f"more than one feed is called {ref!r}; use its id or URL")
+        raise StoreError(f"no such feed: {ref}")
+
+    def list_feeds(self) -> list[Feed]:
+        """Every feed with its unread and total counts, ordered by folder then title."""
+        totals = dict(self.conn.execute("SELECT feed_id, count(*) FROM stories GROUP BY feed_id"))
+        unread = dict(
+            self.conn.execute(
+                "SELECT feed_id, count(*) FROM stories INDEXED BY idx_stories_feed_unread"
+                " WHERE read = 0 GROUP BY feed_id"
+            )
+        )
+        rows = self.conn.execute(
+            f"SELECT {FEED_COLUMNS} FROM feeds"
+            " ORDER BY folder IS NOT NULL, lower(folder), lower(COALESCE(title, url))"
+        )
+        return [_feed(r, unread.get(r[0], 0), totals.get(r[0], 0)) for r in rows]
+
+    def folders(self) -> list[str]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT folder FROM feeds WHERE folder IS NOT NULL ORDER BY lower(folder)"
+            )
+        ]
+
+    def due_feeds(self, feed_ids: Iterable[int] | None = None) -> list[Feed]:
+        """Feeds a refresh should fetch now: not disabled and not asked to wait (Retry-After)."""
+        now = self.now()
+        feeds = self.list_feeds() if feed_ids is None else [self.get_feed(i) for i in feed_ids]
+        return [
+            f
+            for f in feeds
+            if f is not None
+            and not f.disabled
+            and (f.fetch_not_before is None or f.fetch_not_before <= now)
+        ]
+
+    def remove_feed(self, feed_id: int) -> None:
+        with self.write():
+            cur = self.conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
+        if cur.rowcount == 0:
+            raise StoreError(f"no such feed: {feed_id}")
+
+    def set_feed_folder(self, feed_id: int, folder: str | None) -> None:
+        with self.write():
+            self.conn.execute("UPDATE feeds SET folder = ? WHERE id = ?", (folder or None, feed_id))
+
+    def set_feed_title(self, feed_id: int, title: str | None) -> None:
+        with self.write():
+            self.conn.execute("UPDATE feeds SET title = ? WHERE id = ?", (title or None, feed_id))
+
+    def enable_feed(self, feed_id: int) -> None:
+        with self.write():
+            self.conn.execute(
+                "UPDATE feeds SET disabled = 0, fetch_not_before = NULL, consecutive_errors = 0"
+                " WHERE id = ?",
+                (feed_id,),
+            )
+
+    def update_feed(self, feed_id: int, **fields: object) -> None:
+        """Write what a refresh learned about a feed. Only refresh-owned columns are accepted."""
+        unknown = set(fields) - REFRESH_FEED_FIELDS
+        if unknown:
+            raise ValueError(f"not a refresh field: {', '.join(sorted(unknown))}")
+        if not fields:
+            return
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self.write():
+            self.conn.execute(
+                f"UPDATE feeds SET {assignments} WHERE id = ?", (*fields.values(), feed_id)
+            )
+
+    def change_feed_url(self, feed_id: int, new_url: str) -> bool:
+        """Follow a permanent redirect. False (and nothing changed) when another feed has that URL."""
+        if self.feed_by_url(new_url):
+            return False
+        with self.write():
+            self.conn.execute("UPDATE feeds SET url = ? WHERE id = ?", (new_url, feed_id))
+        return True
+
+    # -- stories: writes from a refresh -----------------------------------------------------
+
+    def save_stories(self, feed_id: int, stories: Sequence[ParsedStory]) -> tuple[int, int]:
+        """Insert new stories and update changed ones; returns (new, updated).
+
+        Never writes read/saved state. Stories missing from ``stories`` stay (history). Within one
+        batch the first occurrence of an id wins, as feeds list their newest version first.
+        """
+        unique: dict[str, ParsedStory] = {}
+        for story in stories:
+            unique.setdefault(story.uid, story)
+        if not unique:
+            return 0, 0
+        now = self.now()
+        with self.write():
+            existing: dict[str, tuple[int, str, int]] = {}
+            uids = list(unique)
+            for chunk in _chunks(uids):
+                marks = ",".join("?" * len(chunk))
+                for sid, uid, chash, published in self.conn.execute(
+                    f"SELECT id, uid, content_hash, published FROM stories"
+                    f" WHERE feed_id = ? AND uid IN ({marks})",
+                    (feed_id, *chunk),
+                ):
+                    existing[uid] = (sid, chash, published)
+            inserts = []
+            updates = []
+            # Reversed, so the feed's first item gets the highest id: equal dates list in feed order.
+            for uid in reversed(uids):
+                story = unique[uid]
+                published = story.published
+                if published is not None and published > now + FUTURE_SLACK_S:
+                    published = None
+                enclosures = _enclosures_json(story.enclosures)
+                old = existing.get(uid)
+                if old is None:
+                    inserts.append(
+                        (
+                            feed_id,
+                            uid,
+                            story.url,
+                            story.title,
+                            story.author,
+                            published if published is not None else now,
+                            story.updated,
+                            story.summary,
+                            story.content,
+                            story.text,
+                            enclosures,
+                            story.content_hash,
+                            now,
+                        )
+                    )
+                elif old[1] != story.content_hash:
+                    updates.append(
+                        (
+                            story.url,
+                            story.title,
+                            story.author,
+                            published if published is not None else old[2],
+                            story.updated,
+                            story.summary,
+                            story.content,
+                            story.text,
+                            enclosures,
+                            story.content_hash,
+                            old[0],
+                        )
+                    )
+            self.conn.executemany(
+                "INSERT INTO stories (feed_id, uid, url, title, author, published, updated, summary,"
+                " content, text, enclosures, content_hash, first_seen)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                inserts,
+            )
+            self.conn.executemany(
+                "UPDATE stories SET url = ?, title = ?, author = ?, published = ?, updated = ?,"
+                " summary = ?, content = ?, text = ?, enclosures = ?, content_hash = ? WHERE id = ?",
+                updates,
+            )
+        return len(inserts), len(updates)
+
+    # -- stories: reads ---------------------------------------------------------------------
+
+    def get_story(self, story_id: int) -> Story | None:
+        row = self.conn.execute(
+            "SELECT s.id, s.feed_id, s.uid, s.title, COALESCE(f.title, f.url), s.url, s.author,"
+            " s.published, s.updated, s.summary, s.content, s.text, s.content_hash, s.first_seen,"
+            " s.read, s.read_at, s.saved, s.saved_at, s.enclosures"
+            " FROM stories s JOIN feeds f ON f.id = s.feed_id WHERE s.id = ?",
+            (story_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return Story(
+            id=row[0],
+            feed_id=row[1],
+            uid=row[2],
+            title=row[3],
+            feed_title=row[4],
+            url=row[5],
+            author=row[6],
+            published=row[7],
+            updated=row[8],
+            summary=row[9],
+            content=row[10],
+            text=row[11],
+            content_hash=row[12],
+            first_seen=row[13],
+            read=bool(row[14]),
+            read_at=row[15],
+            saved=bool(row[16]),
+            saved_at=row[17],
+            enclosures=_enclosures_from_json(row[18]),
+        )
+
+    def _where(self, flt: StoryFilter) -> tuple[str, list, str]:
+        """WHERE clause, parameters and the index that serves a filter's newest-first listing."""
+        clauses: list[str] = []
+        params: list = []
+        index = "idx_stories_published"
+        if flt.state == "unread":
+            clauses.append("s.read = 0")
+            index = "idx_stories_unread"
+        elif flt.state == "saved":
+            clauses.append("s.saved = 1")
+            index = "idx_stories_saved"
+        if flt.feed_id is not None:
+            clauses.append("s.feed_id = ?")
+            params.append(flt.feed_id)
+            index = "idx_stories_feed_unread" if flt.state == "unread" else "idx_stories_feed"
+        elif flt.folder is not None:
+            clauses.append("s.feed_id IN (SELECT id FROM feeds WHERE folder = ?)")
+            params.append(flt.folder)
+        where = " AND ".join(clauses) if clauses else "1"
+        return where, params, index
+
+    def story_ids(self, flt: StoryFilter = StoryFilter(), limit: int | None = None) -> list[int]:
+        """Ids of the stories a filter selects, in list order (newest first, or best match first)."""
+        where, params, index = self._where(flt)
+        lim = f" LIMIT {int(limit)}" if limit is not None else ""
+        if flt.query is not None:
+            match = fts_query(flt.query)
+            if match is None:
+                return []
+            sql = (
+                "SELECT s.id FROM stories_fts JOIN stories s ON s.id = stories_fts.rowid"
+                f" WHERE stories_fts MATCH ? AND {where} ORDER BY stories_fts.rank{lim}"
+            )
+            return [r[0] for r in self.conn.execute(sql, (match, *params))]
+        sql = (
+            f"SELECT s.id FROM stories s INDEXED BY {index} WHERE {where}"
+            f" ORDER BY s.published DESC, s.id DESC{lim}"
+        )
+        return [r[0] for r in self.conn.execute(sql, params)]
+
+    def story_rows(self, ids: Sequence[int]) -> list[StoryRow]:
+        """List rows for the given ids, in the order given (ids that no longer exist are left out)."""
+        found: dict[int, StoryRow] = {}
+        for chunk in _chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT {STORY_ROW_COLUMNS} FROM stories s JOIN feeds f ON f.id = s.feed_id"
+                f" WHERE s.id IN ({marks})",
+                chunk,
+            ):
+                found[row[0]] = _story_row(row)
+        return [found[i] for i in ids if i in found]
+
+    def list_stories(
+        self, flt: StoryFilter = StoryFilter(), limit: int | None = None
+    ) -> list[StoryRow]:
+        return self.story_rows(self.story_ids(flt, limit))
+
+    def count_stories(self, flt: StoryFilter = StoryFilter()) -> int:
+        if flt.query is not None:
+            return len(self.story_ids(flt))
+        where, params, index = self._where(flt)
+        return self.conn.execute(
+            f"SELECT count(*) FROM stories s INDEXED BY {index} WHERE {where}", params
+        ).fetchone()[0]
+
+    def unread_count(self, flt: StoryFilter = StoryFilter()) -> int:
+        return self.count_stories(StoryFilter("unread", flt.feed_id, flt.folder, flt.query))
+
+    def existing_story_ids(self, ids: Iterable[int]) -> list[int]:
+        ids = list(ids)
+        out: list[int] = []
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            out.extend(r[0] for r in self.conn.execute(f"SELECT id FROM stories WHERE id IN ({marks})", chunk))
+        return out
+
+    # -- user state -------------------------------------------------------------------------
+
+    def mark_read(self, ids: Iterable[int], read: bool = True) -> list[int]:
+        """Set read state; returns the ids whose state changed (for undo). Committed at once."""
+        ids = list(ids)
+        changed: list[int] = []
+        now = self.now()
+        with self.write():
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                rows = self.conn.execute(
+                    f"UPDATE stories SET read = ?, read_at = ? WHERE id IN ({marks}) AND read != ?"
+                    " RETURNING id",
+                    (int(read), now if read else None, *chunk, int(read)),
+                ).fetchall()
+                changed.extend(r[0] for r in rows)
+        return changed
+
+    def mark_all_read(self, flt: StoryFilter = StoryFilter()) -> list[int]:
+        """Mark every unread story a filter selects as read; returns the ids changed (for undo)."""
+        with self.write():
+            ids = self.story_ids(StoryFilter("unread", flt.feed_id, flt.folder, flt.query))
+            if flt.state == "saved":
+                saved = set(self.story_ids(StoryFilter("saved", flt.feed_id, flt.folder, flt.query)))
+                ids = [i for i in ids if i in saved]
+            return self.mark_read(ids, True)
+
+    def mark_saved(self, ids: Iterable[int], saved: bool = True) -> list[int]:
+        ids = list(ids)
+        changed: list[int] = []
+        now = self.now()
+        with self.write():
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                rows = self.conn.execute(
+                    f"UPDATE stories SET saved = ?, saved_at = ? WHERE id IN ({marks}) AND saved != ?"
+                    " RETURNING id",
+                    (int(saved), now if saved else None, *chunk, int(saved)),
+                ).fetchall()
+                changed.extend(r[0] for r in rows)
+        return changed
+
+    def integrity_ok(self) -> bool:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+

@@ -1,0 +1,44 @@
+"""Fixtures shared by every test: a real SQLite file with a clock the test controls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reader.store import Store
+
+# The fixed "now" of the test suite: 2026-03-01 12:00:00 UTC.
+T0 = 1_772_366_400
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+class FakeClock:
+    """A clock a test can set and move; call it to read the time."""
+
+    def __init__(self, now: float = T0):
+        self.now = float(now)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "newsdesk.db"
+
+
+@pytest.fixture
+def store(db_path: Path, clock: FakeClock):
+    s = Store(db_path, clock=clock)
+    yield s
+    s.close()

@@ -1,0 +1,419 @@
+"""The story list drawn from a real SQLite store inside a minimal app, driven with Pilot."""
+
+from __future__ import annotations
+
+import time
+
+from rich.cells import cell_len
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+
+from reader.models import ParsedStory, StoryFilter
+from reader.ui.widgets.story_list import StoryList, fit, format_age, one_line
+from tests.conftest import T0
+
+SIZE = (120, 36)
+HOUR = 3600
+DAY = 86400
+
+
+class ListApp(App):
+    """Just the story list, with the keys the real app binds to its actions."""
+
+    BINDINGS = [
+        Binding("j", "focused.cursor_down"),
+        Binding("k", "focused.cursor_up"),
+        Binding("g", "focused.first"),
+        Binding("G", "focused.last"),
+        Binding("pagedown", "focused.page_down"),
+        Binding("pageup", "focused.page_up"),
+        Binding("n", "focused.next_unread"),
+        Binding("p", "focused.prev_unread"),
+        Binding("enter", "focused.select"),
+    ]
+
+    def __init__(self, store, clock, flt: StoryFilter = StoryFilter()) -> None:
+        super().__init__()
+        self.store = store
+        self.clock = clock
+        self.flt = flt
+        self.messages: list[tuple[str, int | None]] = []
+
+    def compose(self) -> ComposeResult:
+        yield StoryList(self.store, self.clock, id="stories")
+
+    def on_mount(self) -> None:
+        stories = self.query_one(StoryList)
+        stories.load(self.flt)
+        stories.focus()
+
+    def on_story_list_highlighted(self, message: StoryList.Highlighted) -> None:
+        self.messages.append(("highlighted", message.story_id))
+
+    def on_story_list_selected(self, message: StoryList.Selected) -> None:
+        self.messages.append(("selected", message.story_id))
+
+
+def add_stories(store, feed_id: int, count: int, *, newest: int = T0, step: int = 60,
+                prefix: str = "Story", start: int = 0) -> None:
+    """``count`` stories, ``prefix`` 0 the newest, one every ``step`` seconds going back."""
+    store.save_stories(
+        feed_id,
+        [
+            ParsedStory(uid=f"{prefix}-{i}", title=f"{prefix} {i}", published=newest - (i - start) * step,
+                        content_hash="h")
+            for i in range(start, start + count)
+        ],
+    )
+
+
+def lines(widget: StoryList) -> list[str]:
+    return [widget.render_line(y).text for y in range(widget.scrollable_content_region.height)]
+
+
+def repeat(action, times: int) -> None:
+    """Run a cursor action many times without Pilot's per-key idle wait (the keys are tested)."""
+    for _ in range(times):
+        action()
+
+
+def count_fetches(store, monkeypatch) -> list[int]:
+    """Wrap ``store.story_rows``; the returned list grows by the number of ids of each call."""
+    calls: list[int] = []
+    real = store.story_rows
+
+    def story_rows(ids):
+        calls.append(len(ids))
+        return real(ids)
+
+    monkeypatch.setattr(store, "story_rows", story_rows)
+    return calls
+
+
+async def test_rows_show_marks_source_title_and_age_newest_first(store, clock):
+    feed = store.add_feed("https://news.example/feed", title="Example News")
+    ages = [30, 5 * 60, 3 * HOUR, 2 * DAY, 3 * 7 * DAY, 40 * DAY]
+    store.save_stories(
+        feed.id,
+        [ParsedStory(uid=f"u{i}", title=f"Title {i}", published=T0 - age, content_hash="h")
+         for i, age in enumerate(ages)],
+    )
+    ids = store.story_ids()
+    store.mark_read([ids[1]])
+    store.mark_saved([ids[2]])
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        widget = app.query_one(StoryList)
+        shown = lines(widget)
+        width = widget.scrollable_content_region.width
+        assert all(cell_len(line) == width for line in shown)
+        old_date = time.strftime("%b %d", time.localtime(T0 - 40 * DAY))
+        expected_ages = ["now", "5m", "3h", "2d", "3w", old_date]
+        for i, (line, age) in enumerate(zip(shown, expected_ages)):
+            assert f"Title {i}" in line
+            assert "Example News" in line
+            assert line.rstrip().endswith(" " + age), line
+        assert shown[0].startswith(" ● ")
+        assert shown[1].startswith("     Example News")  # read: no unread mark
+        assert shown[2][1:4] == "● ★"  # saved
+        assert shown[6].strip() == ""  # nothing below the last story
+        # the source column comes before the title and is padded to one width
+        assert shown[0].index("Title 0") == shown[3].index("Title 3") > shown[0].index("Example")
+
+        # unread rows are bold, read rows are not
+        def bold_title(y: int) -> bool:
+            strip = widget.render_line(y)
+            return any(bool(seg.style and seg.style.bold) for seg in strip if "Title" in seg.text)
+
+        assert bold_title(3) and not bold_title(1)
+
+
+async def test_cursor_moves_with_the_actions_and_scrolls(store, clock):
+    feed = store.add_feed("https://a.example/feed", title="A")
+    add_stories(store, feed.id, 100)
+    ids = store.story_ids()
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        height = widget.scrollable_content_region.height
+        assert height == 36
+        assert widget.row_count == 100 and widget.cursor_index == 0
+        await pilot.press(*"jjj", "k")
+        assert widget.cursor_index == 2 and widget.current_story_id == ids[2]
+        assert widget.scroll_offset.y == 0
+        repeat(widget.action_cursor_down, 39)
+        await pilot.press("j")
+        assert widget.cursor_index == 42
+        assert widget.scroll_offset.y == 42 - height + 1  # the cursor is on the last line
+        assert "Story 42" in widget.render_line(height - 1).text
+        # the cursor row looks different from its neighbours
+        cursor_bg = widget.render_line(height - 1)._segments[0].style.bgcolor
+        assert cursor_bg != widget.render_line(height - 2)._segments[0].style.bgcolor
+        await pilot.press("pagedown")
+        assert widget.cursor_index == 42 + height - 1
+        assert widget.cursor_index - widget.scroll_offset.y == height - 1  # same screen row
+        repeat(widget.action_cursor_up, height - 1)
+        await pilot.press("k")
+        assert widget.cursor_index == 42 - 1
+        assert widget.scroll_offset.y == widget.cursor_index  # scrolled up to keep it visible
+        await pilot.press("pageup")
+        assert widget.cursor_index == 41 - (height - 1)
+        assert widget.cursor_index == widget.scroll_offset.y  # still the top line
+        await pilot.press("pageup")
+        assert widget.cursor_index == 0 and widget.scroll_offset.y == 0
+        await pilot.press("g", "k")
+        assert widget.cursor_index == 0 and widget.scroll_offset.y == 0
+        assert widget.move_to(ids[70]) and widget.cursor_index == 70
+        assert not widget.move_to(-1) and widget.cursor_index == 70
+        assert widget.current_row is not None and widget.current_row.title == "Story 70"
+
+
+async def test_first_and_last_on_10000_stories_fetch_only_a_window(store, clock, monkeypatch):
+    feed = store.add_feed("https://big.example/feed", title="Big")
+    add_stories(store, feed.id, 10_000)
+    ids = store.story_ids()
+    fetched = count_fetches(store, monkeypatch)
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        await pilot.pause()
+        assert widget.row_count == 10_000
+        assert "Story 0 " in widget.render_line(0).text
+        await pilot.press("G")
+        await pilot.pause()
+        height = widget.scrollable_content_region.height
+        assert widget.cursor_index == 9_999 and widget.current_story_id == ids[-1]
+        assert widget.scroll_offset.y == 10_000 - height
+        assert "Story 9999 " in widget.render_line(height - 1).text
+        await pilot.press("g")
+        await pilot.pause()
+        assert widget.cursor_index == 0 and widget.scroll_offset.y == 0
+        assert "Story 0 " in widget.render_line(0).text
+        assert 0 < sum(fetched) < 200, fetched
+
+
+async def test_reload_keeps_the_story_being_read_at_its_screen_row(store, clock):
+    feed = store.add_feed("https://a.example/feed", title="A")
+    add_stories(store, feed.id, 100)
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        repeat(widget.action_cursor_down, 50)
+        await pilot.pause()
+        reading = widget.current_story_id
+        screen_row = widget.cursor_index - widget.scroll_offset.y
+        assert screen_row == 35
+        app.messages.clear()
+        # a refresh brings five newer stories, listed above
+        add_stories(store, feed.id, 5, newest=T0 + 600, prefix="Fresh")
+        widget.reload()
+        await pilot.pause()
+        assert widget.row_count == 105
+        assert widget.current_story_id == reading and widget.cursor_index == 55
+        assert widget.cursor_index - widget.scroll_offset.y == screen_row
+        assert "Story 50" in widget.render_line(screen_row).text
+        assert app.messages == []  # still the same story: nothing to announce
+
+        # near the top the same: the story stays on its line while new ones push in above
+        await pilot.press("g", *"jjj")
+        reading = widget.current_story_id
+        add_stories(store, feed.id, 2, newest=T0 + 1200, prefix="Newer")
+        widget.load(widget.filter, keep_story_id=reading)
+        await pilot.pause()
+        assert widget.current_story_id == reading
+        assert widget.cursor_index == 5 and widget.scroll_offset.y == 2
+
+
+async def test_reload_after_the_story_left_the_list_clamps_and_new_filter_starts_at_top(store, clock):
+    feed = store.add_feed("https://a.example/feed", title="A")
+    other = store.add_feed("https://b.example/feed", title="B")
+    add_stories(store, feed.id, 10)
+    add_stories(store, other.id, 3, newest=T0 - 30, prefix="Other")
+    app = ListApp(store, clock, StoryFilter("unread"))
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        repeat(widget.action_cursor_down, 12)
+        assert widget.cursor_index == 12
+        last = widget.current_story_id
+        store.mark_read([last])
+        widget.reload()
+        assert widget.row_count == 12 and widget.cursor_index == 11  # clamped
+        assert widget.current_story_id != last
+        widget.load(StoryFilter("all", feed_id=other.id))
+        await pilot.pause()
+        assert widget.filter == StoryFilter("all", feed_id=other.id)
+        assert widget.row_count == 3 and widget.cursor_index == 0
+        assert "Other 0" in widget.render_line(0).text
+
+
+async def test_next_and_previous_unread_search_in_chunks(store, clock, monkeypatch):
+    feed = store.add_feed("https://a.example/feed", title="A")
+    add_stories(store, feed.id, 1500)
+    ids = store.story_ids()
+    unread = {3, 1200}
+    store.mark_read([sid for i, sid in enumerate(ids) if i not in unread])
+    fetched = count_fetches(store, monkeypatch)
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        await pilot.press("n")
+        assert widget.cursor_index == 3
+        await pilot.press("n")
+        assert widget.cursor_index == 1200
+        assert "Story 1200" in widget.current_row.title
+        assert max(fetched) <= 500  # never the whole list at once
+        assert widget.next_unread() is False and widget.cursor_index == 1200
+        assert widget.next_unread(wrap=True) is True and widget.cursor_index == 3
+        assert widget.prev_unread() is False and widget.cursor_index == 3
+        assert widget.prev_unread(wrap=True) is True and widget.cursor_index == 1200
+        await pilot.press("p")
+        assert widget.cursor_index == 3
+        # state changed behind the cache: after invalidate the list sees it
+        store.mark_read([ids[1200]])
+        store.mark_read([ids[700]], False)
+        widget.invalidate([ids[1200], ids[700]])
+        assert widget.next_unread() is True and widget.cursor_index == 700
+        assert widget.next_unread() is False
+
+
+async def test_titles_that_look_like_markup_are_shown_as_typed(store, clock):
+    feed = store.add_feed("https://evil.example/feed", title="[b]Loud[/b] Feed")
+    title = "[bold red]x[/] [@click=app.quit]quit[/] [link=https://evil.example]l[/link]"
+    store.save_stories(feed.id, [
+        ParsedStory(uid="1", title=title, published=T0 - 10, content_hash="h"),
+        ParsedStory(uid="2", title="bell\x07 esc\x1b[31mred\x1b[0m\r\nnext\u202eline",
+                    published=T0 - 20, content_hash="h"),
+    ])
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        await pilot.pause()
+        first = widget.render_line(0)
+        assert title in first.text
+        assert "[b]Loud[/b] Feed" in first.text
+        assert not any(seg.style and seg.style.meta for seg in first)  # no @click, no link
+        assert "bell escred nextline" in widget.render_line(1).text
+        # click right on the would-be [@click=app.quit]
+        x = first.text.index("[@click")
+        await pilot.click(StoryList, offset=(x + 2, 0))
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        assert widget.cursor_index == 0
+
+
+async def test_invalidate_shows_new_read_and_saved_state(store, clock):
+    feed = store.add_feed("https://a.example/feed", title="A")
+    add_stories(store, feed.id, 3)
+    ids = store.story_ids()
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        await pilot.pause()
+        assert widget.render_line(1).text[1:4] == "●  "
+        store.mark_read([ids[1]])
+        store.mark_saved([ids[1]])
+        widget.invalidate([ids[1]])
+        await pilot.pause()
+        assert widget.render_line(1).text[1:4] == "  ★"
+        assert widget.render_line(0).text[1:4] == "●  "
+        assert widget.current_row.read is False
+        store.mark_read(ids)
+        widget.invalidate()
+        assert all(widget.render_line(y).text[1] == " " for y in range(3))
+        assert widget.current_row.read is True
+
+
+async def test_highlighted_and_selected_messages(store, clock):
+    feed = store.add_feed("https://a.example/feed", title="A")
+    add_stories(store, feed.id, 10)
+    ids = store.story_ids()
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        await pilot.pause()
+        assert app.messages == [("highlighted", ids[0])]
+        await pilot.press("j", "k", "k")  # the last one does not move: nothing to announce
+        await pilot.press("enter")
+        assert app.messages[1:] == [
+            ("highlighted", ids[1]),
+            ("highlighted", ids[0]),
+            ("selected", ids[0]),
+        ]
+        app.messages.clear()
+        await pilot.click(StoryList, offset=(10, 4))
+        await pilot.pause()
+        assert widget.cursor_index == 4
+        assert app.messages == [("highlighted", ids[4])]
+        await pilot.double_click(StoryList, offset=(10, 6))
+        await pilot.pause()
+        assert widget.cursor_index == 6
+        assert app.messages[-1] == ("selected", ids[6])
+        app.messages.clear()
+        await pilot.click(StoryList, offset=(10, 20))  # below the last story
+        await pilot.pause()
+        assert widget.cursor_index == 6 and app.messages == []
+
+
+async def test_empty_list_shows_a_message(store, clock):
+    feed = store.add_feed("https://a.example/feed", title="A")
+    add_stories(store, feed.id, 2)
+    app = ListApp(store, clock, StoryFilter("saved"))
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        widget.empty_message = "No saved stories — press s to save one"
+        widget.refresh()
+        await pilot.press("j", "G", "n", "enter", "pagedown")
+        assert widget.row_count == 0 and widget.current_story_id is None
+        assert widget.current_row is None
+        assert ("selected", None) not in app.messages
+        shown = lines(widget)
+        middle = widget.scrollable_content_region.height // 2
+        assert shown[middle].strip() == "No saved stories — press s to save one"
+        left = len(shown[middle]) - len(shown[middle].lstrip())
+        right = len(shown[middle]) - len(shown[middle].rstrip())
+        assert abs(left - right) <= 1
+        assert sum(1 for line in shown if line.strip()) == 1
+        # stories arrive: the message goes and the first story is announced
+        store.mark_saved(store.story_ids())
+        widget.reload()
+        await pilot.pause()
+        assert widget.row_count == 2 and "Story 0" in widget.render_line(0).text
+        assert app.messages[-1] == ("highlighted", store.story_ids()[0])
+
+
+async def test_wide_characters_are_cut_to_the_width(store, clock):
+    feed = store.add_feed("https://jp.example/feed", title="日本経済新聞のとても長いフィード名")
+    store.save_stories(feed.id, [
+        ParsedStory(uid="1", title="東京で大きなニュース🎉" * 20, published=T0 - 10, content_hash="h"),
+    ])
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        await pilot.pause()
+        width = widget.scrollable_content_region.width
+        strip = widget.render_line(0)
+        assert strip.cell_length == width and cell_len(strip.text) == width
+        assert "…" in strip.text and strip.text.rstrip().endswith(" now")
+        # a narrow list drops the source column but still fits
+        await pilot.resize_terminal(40, 10)
+        await pilot.pause()
+        width = widget.scrollable_content_region.width
+        strip = widget.render_line(0)
+        assert cell_len(strip.text) == width
+        assert "日本経済" not in strip.text and strip.text.startswith(" ●   東京")
+
+
+def test_helpers():
+    assert fit("abc", 5) == "abc  "
+    assert fit("abcdef", 4) == "abc…"
+    assert fit("日本語", 4) == "日 …"  # a wide char never straddles the edge
+    assert cell_len(fit("日本語", 4)) == 4
+    assert one_line(" a\n\tb\x1b]0;title\x07c\x00 ") == "a bc"
+    assert format_age(T0 - 59, T0) == "now"
+    assert format_age(T0 + 500, T0) == "now"  # from the future
+    assert format_age(T0 - 60, T0) == "1m"
+    assert format_age(T0 - 23 * HOUR, T0) == "23h"
+    assert format_age(T0 - 6 * DAY, T0) == "6d"
+    assert format_age(T0 - 27 * DAY, T0) == "3w"
+    assert format_age(T0 - 400 * DAY, T0) == time.strftime("%Y", time.localtime(T0 - 400 * DAY))

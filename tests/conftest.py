@@ -42,3 +42,12 @@ def store(db_path: Path, clock: FakeClock):
     s = Store(db_path, clock=clock)
     yield s
     s.close()
+
+
+@pytest.fixture
+def server():
+    """A real HTTP server on 127.0.0.1, new for each test; its API is in tests/httpserver.py."""
+    from tests.httpserver import LocalServer
+
+    with LocalServer(DATA) as srv:
+        yield srv

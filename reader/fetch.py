@@ -1,0 +1,555 @@
+"""Fetching feeds over HTTP: concurrency limits, conditional GET, size and time limits.
+
+One :class:`Fetcher` owns one ``httpx.AsyncClient`` and is shared by every fetch of a refresh::
+
+    async with Fetcher() as fetcher:
+        result = await fetcher.fetch(feed.url, feed.etag, feed.last_modified)
+
+``fetch`` never raises for a network or HTTP problem: it returns a :class:`FetchResult` whose
+``error`` says what went wrong in words a person understands. Only cancellation propagates. There
+are no retries here; the refresh pipeline decides when to try again (``retry_after``, ``gone``).
+
+Bodies are decoded (gzip, deflate, br) here rather than by httpx, in bounded pieces, so that the
+size limit counts decoded bytes and a compression bomb stops at the limit without inflating first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import errno
+import functools
+import re
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from http import HTTPStatus
+from typing import TYPE_CHECKING, AsyncIterator, Callable
+from urllib.parse import urlsplit
+
+from reader import __version__
+from reader.models import Clock, FetchResult
+
+try:  # httpx[brotli] installs one of the two
+    import brotli
+except ImportError:  # pragma: no cover - PyPy
+    try:
+        import brotlicffi as brotli  # type: ignore[no-redef]
+    except ImportError:
+        brotli = None  # type: ignore[assignment]
+try:  # br is only accepted from a decoder whose output can be bounded (brotli >= 1.2)
+    brotli.Decompressor().process(b"", output_buffer_limit=1)
+except (AttributeError, TypeError):
+    brotli = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:
+    # Imported where used: httpx's __init__ loads its command-line client and with it rich, which
+    # the core must not pull in just by being imported.
+    import httpx
+
+USER_AGENT = f"Newsdesk/{__version__} (+https://github.com/newsdesk)"
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9,"
+    " application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, text/html;q=0.7, */*;q=0.5"
+)
+ACCEPT_ENCODING = "gzip, deflate, br" if brotli is not None else "gzip, deflate"
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECT_STATUSES = frozenset({301, 308})
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+# A server asking us to wait longer than this is capped: the user still wants the feed eventually.
+RETRY_AFTER_CAP_S = 7 * 24 * 3600
+# Most a decompressor may produce at once, so a compression bomb cannot inflate in one go.
+DECODE_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    """How much the fetcher may do at once, and how long and how much it will wait for."""
+
+    max_connections: int = 32
+    """Requests in flight at once, over all hosts."""
+    per_host: int = 4
+    """Requests in flight at once to one host name, so a refresh does not hammer one server."""
+    connect_timeout: float = 10.0
+    """Seconds to resolve the name and open the connection."""
+    read_timeout: float = 20.0
+    """Seconds the server may stay silent, before answering or between two pieces of the body."""
+    total_timeout: float = 60.0
+    """Seconds for the whole exchange, redirects included: stops a server that trickles bytes."""
+    max_bytes: int = 10 * 1024 * 1024
+    """Largest body accepted, counted after decompression."""
+    max_redirects: int = 10
+    """Redirects followed before giving up."""
+    user_agent: str = USER_AGENT
+
+
+class _FetchError(Exception):
+    """A failure already phrased for a person; becomes ``FetchResult.error`` at the edge."""
+
+
+@dataclass(slots=True)
+class _Progress:
+    """What one fetch has learnt so far, kept so that an error result can still report it."""
+
+    final_url: str | None = None
+    status: int | None = None
+    spent: float = 0.0  # seconds on the network, waiting for a free slot excluded
+
+
+class Fetcher:
+    """Fetches URLs with one shared HTTP client, within :class:`FetchLimits`.
+
+    Use as ``async with Fetcher(limits) as fetcher``; ``fetch`` may be called from many tasks at
+    once. ``clock`` gives the wall time that ``Retry-After`` delays are added to. ``transport`` lets
+    a test replace the network (e.g. ``httpx.MockTransport``).
+    """
+
+    def __init__(
+        self,
+        limits: FetchLimits | None = None,
+        *,
+        clock: Clock = time.time,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.limits = limits or FetchLimits()
+        self.clock = clock
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._all = asyncio.Semaphore(self.limits.max_connections)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        import httpx
+
+        lim = self.limits
+        # Made here, not in __init__, so they belong to the loop that uses them.
+        self._all = asyncio.Semaphore(lim.max_connections)
+        self._hosts = {}
+        self._client = httpx.AsyncClient(
+            http1=True,
+            http2=False,
+            follow_redirects=False,  # followed by hand: each hop is checked and counted
+            limits=httpx.Limits(
+                max_connections=lim.max_connections,
+                max_keepalive_connections=lim.max_connections,
+            ),
+            timeout=httpx.Timeout(
+                connect=lim.connect_timeout,
+                read=lim.read_timeout,
+                write=lim.read_timeout,
+                pool=lim.connect_timeout,
+            ),
+            headers={
+                "User-Agent": lim.user_agent,
+                "Accept": ACCEPT,
+                "Accept-Encoding": ACCEPT_ENCODING,
+            },
+            verify=_tls_context(),
+            transport=self._transport,
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
+    async def fetch(
+        self, url: str, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        """GET ``url``, conditionally when ``etag``/``last_modified`` are given.
+
+        A result with ``error`` set has nothing to parse, whatever its ``status`` says.
+        """
+        import httpx
+
+        if self._client is None:
+            raise RuntimeError("use 'async with Fetcher() as fetcher' before fetching")
+        progress = _Progress()
+        try:
+            result = await self._fetch(url, etag, last_modified, progress)
+        except _FetchError as exc:
+            error = str(exc)
+        except TimeoutError:
+            total = self.limits.total_timeout
+            error = f"timed out after {total:g} s before the whole response arrived"
+        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+            error = self._describe(exc, progress.final_url or url)
+        else:
+            return replace(result, elapsed=progress.spent)
+        return FetchResult(
+            url=url,
+            final_url=progress.final_url,
+            status=progress.status,
+            error=error,
+            elapsed=progress.spent,
+        )
+
+    async def _fetch(
+        self, url: str, etag: str | None, last_modified: str | None, progress: _Progress
+    ) -> FetchResult:
+        import httpx
+
+        client = self._client
+        assert client is not None
+        target = _http_url(url, "unsupported URL scheme")
+        headers = {}
+        # A validator that cannot go in a header is dropped: the fetch is then merely unconditional.
+        if etag and _header_safe(etag):
+            headers["If-None-Match"] = etag
+        if last_modified and _header_safe(last_modified):
+            headers["If-Modified-Since"] = last_modified
+        permanent = True  # every redirect so far was 301/308
+        for hops in range(self.limits.max_redirects + 1):
+            remaining = self.limits.total_timeout - progress.spent
+            if remaining <= 0:
+                raise TimeoutError
+            async with self._slot(target.host):
+                started = time.perf_counter()
+                try:
+                    async with asyncio.timeout(remaining):
+                        request = client.build_request("GET", target, headers=headers)
+                        response = await client.send(request, stream=True)
+                        try:
+                            progress.final_url = str(response.url)
+                            progress.status = response.status_code
+                            location = response.headers.get("location")
+                            if response.status_code not in REDIRECT_STATUSES or not location:
+                                moved = str(response.url) if hops and permanent else None
+                                return await self._result(
+                                    url, response, etag, last_modified, moved
+                                )
+                        finally:
+                            await response.aclose()
+                finally:
+                    progress.spent += time.perf_counter() - started
+            permanent = permanent and response.status_code in PERMANENT_REDIRECT_STATUSES
+            try:
+                target = _http_url(response.url.join(location), "redirect to unsupported scheme")
+            except httpx.InvalidURL:
+                raise _FetchError(f"redirect to an invalid address: {location!r}") from None
+        raise _FetchError(f"too many redirects (more than {self.limits.max_redirects})")
+
+    @asynccontextmanager
+    async def _slot(self, host: str) -> AsyncIterator[None]:
+        # The host first: a task queued behind a busy host must not hold one of the global slots.
+        per_host = self._hosts.get(host)
+        if per_host is None:
+            per_host = self._hosts[host] = asyncio.Semaphore(self.limits.per_host)
+        async with per_host, self._all:
+            yield
+
+    async def _result(
+        self,
+        url: str,
+        response: httpx.Response,
+        etag: str | None,
+        last_modified: str | None,
+        moved: str | None,
+    ) -> FetchResult:
+        status = response.status_code
+        content_type, charset = _content_type(response.headers.get("content-type"))
+        result = FetchResult(
+            url=url,
+            final_url=str(response.url),
+            status=status,
+            content_type=content_type,
+            charset=charset,
+        )
+        if status == 304:
+            return replace(
+                result,
+                not_modified=True,
+                etag=response.headers.get("etag") or etag,
+                last_modified=response.headers.get("last-modified") or last_modified,
+                permanent_redirect=moved,
+            )
+        if 200 <= status < 300:
+            return replace(
+                result,
+                body=await self._read_body(response),
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+                permanent_redirect=moved,
+            )
+        error = f"HTTP {status} {_reason(response)}".rstrip()
+        if status in REDIRECT_STATUSES:
+            error += " without a Location to go to"
+        retry_after = None
+        if status in RETRY_AFTER_STATUSES:
+            retry_after = _retry_after(response.headers.get("retry-after"), self.clock())
+            if retry_after is not None:
+                error += "; retry after " + time.strftime(
+                    "%Y-%m-%d %H:%M UTC", time.gmtime(retry_after)
+                )
+        return replace(result, error=error, gone=status == 410, retry_after=retry_after)
+
+    async def _read_body(self, response: httpx.Response) -> bytes:
+        limit = self.limits.max_bytes
+        too_large = f"response larger than {_size(limit)}"
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise _FetchError(too_large)
+        decoder = _decoder(response.headers.get("content-encoding", ""))
+        body = bytearray()
+        async for raw in response.aiter_raw():
+            for piece in decoder.feed(raw):
+                if len(body) + len(piece) > limit:
+                    raise _FetchError(too_large)
+                body += piece
+        return bytes(body)
+
+    def _describe(self, exc: BaseException, url: str) -> str:
+        """Say in a short sentence what an httpx or socket error means for the person reading."""
+        import httpx
+
+        host = _host(url)
+        if isinstance(exc, httpx.ConnectTimeout):
+            return f"timed out after {self.limits.connect_timeout:g} s connecting to {host}"
+        if isinstance(exc, httpx.ReadTimeout):
+            return f"timed out after {self.limits.read_timeout:g} s waiting for the server"
+        if isinstance(exc, httpx.WriteTimeout):
+            return f"timed out after {self.limits.read_timeout:g} s sending the request"
+        if isinstance(exc, httpx.PoolTimeout):
+            return "timed out waiting for a free connection"
+        if isinstance(exc, httpx.InvalidURL):
+            return f"invalid URL: {exc}"
+        if isinstance(exc, httpx.UnsupportedProtocol):
+            return f"unsupported URL: {url}"
+        causes = list(_causes(exc))
+        for cause in causes:
+            if isinstance(cause, ssl.SSLCertVerificationError):
+                return f"the TLS certificate of {host} is not valid: {cause.verify_message}"
+            if isinstance(cause, ssl.SSLError):
+                return f"TLS failed with {host}: {cause.reason or cause}"
+            if isinstance(cause, OSError) and cause.errno is not None:
+                if cause.errno in _GAI_NOT_FOUND:
+                    return f"server not found: {host}"
+                if cause.errno in _GAI_TEMPORARY:
+                    return f"could not look up {host} (name resolution failed)"
+                if cause.errno in _ERRNO_TEXT:
+                    return _ERRNO_TEXT[cause.errno].format(host=host)
+        message = str(exc)
+        if isinstance(exc, httpx.RemoteProtocolError):
+            got = _INCOMPLETE.search(message)
+            if got:
+                return (
+                    "connection closed before the whole response arrived"
+                    f" (got {got['got']} of {got['expected']} bytes)"
+                )
+            if "without sending a response" in message:
+                return "the server closed the connection without answering"
+            if "peer closed connection" in message:
+                return "connection closed before the whole response arrived"
+            return f"the server broke the HTTP protocol: {message}"
+        if isinstance(exc, httpx.ConnectError):
+            return f"could not connect to {host}: {message}"
+        return f"network error: {message or type(exc).__name__}"
+
+
+_INCOMPLETE = re.compile(r"received (?P<got>\d+) bytes, expected (?P<expected>\d+)")
+_GAI_NOT_FOUND = {
+    getattr(socket, name)
+    for name in ("EAI_NONAME", "EAI_NODATA", "EAI_ADDRFAMILY")
+    if hasattr(socket, name)
+}
+_GAI_TEMPORARY = {
+    getattr(socket, name) for name in ("EAI_AGAIN", "EAI_FAIL") if hasattr(socket, name)
+}
+_ERRNO_TEXT = {
+    errno.ECONNREFUSED: "connection refused by {host}",
+    errno.ECONNRESET: "connection reset by the server",
+    errno.ECONNABORTED: "connection aborted",
+    errno.EPIPE: "connection closed by the server",
+    errno.ENETUNREACH: "network unreachable (are you offline?)",
+    errno.EHOSTUNREACH: "cannot reach {host}",
+    errno.ETIMEDOUT: "timed out connecting to {host}",
+}
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, what caused it, and so on down, exception groups included."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, BaseExceptionGroup):
+            todo.extend(current.exceptions)
+        for nxt in (current.__cause__, current.__context__):
+            if nxt is not None:
+                todo.append(nxt)
+
+
+def _http_url(url: str | httpx.URL, unsupported: str) -> httpx.URL:
+    import httpx
+
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise _FetchError(f"invalid URL: {exc}") from None
+    if not parsed.scheme:
+        raise _FetchError(f"not a web address (it needs http:// or https://): {url}")
+    if parsed.scheme not in ("http", "https"):
+        raise _FetchError(f"{unsupported} '{parsed.scheme}:'")
+    if not parsed.host:
+        raise _FetchError(f"invalid URL (no host): {url}")
+    return parsed
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes 50-100 ms; one context serves every client of the process.
+    import httpx
+
+    return httpx.create_ssl_context()
+
+
+def _header_safe(value: str) -> bool:
+    return value.isascii() and value.isprintable()
+
+
+def _host(url: str) -> str:
+    """``host:port`` of a URL, for messages; the URL itself when it has no host."""
+    try:
+        parts = urlsplit(url)
+        return parts.netloc.rpartition("@")[2] or url
+    except ValueError:
+        return url
+
+
+def _reason(response: httpx.Response) -> str:
+    try:
+        return HTTPStatus(response.status_code).phrase
+    except ValueError:
+        return response.reason_phrase
+
+
+def _content_type(header: str | None) -> tuple[str | None, str | None]:
+    """``'text/xml; charset="UTF-8"'`` → ``('text/xml', 'utf-8')``."""
+    if not header:
+        return None, None
+    media, _, params = header.partition(";")
+    charset = None
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip("\"'").lower() or None
+    return media.strip().lower() or None, charset
+
+
+def _retry_after(value: str | None, now: float) -> int | None:
+    """``Retry-After`` as epoch seconds: delay in seconds or an HTTP date, capped at a week."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        when = now + int(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    return int(min(max(when, now), now + RETRY_AFTER_CAP_S))
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.{0 if n % scale == 0 else 1}f} {unit}"
+    return f"{n} bytes"
+
+
+class _Identity:
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if data:
+            yield data
+
+
+class _Zlib:
+    """gzip or deflate, inflated at most ``DECODE_CHUNK`` bytes at a time."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._inflate = zlib.decompressobj(zlib.MAX_WBITS | 16) if name == "gzip" else None
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if self._inflate is None:
+            if not data:
+                return
+            # "deflate" means zlib-wrapped, but some servers send raw deflate: look at the header.
+            wrapped = len(data) < 2 or (data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0)
+            self._inflate = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+        while not self._inflate.eof:
+            try:
+                out = self._inflate.decompress(data, DECODE_CHUNK)
+            except zlib.error:
+                raise _FetchError(f"the server sent a corrupt {self.name} body") from None
+            data = self._inflate.unconsumed_tail
+            if out:
+                yield out
+            if not data and len(out) < DECODE_CHUNK:
+                return
+
+
+class _Brotli:
+    def __init__(self) -> None:
+        self._decompress = brotli.Decompressor()
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        try:
+            out = self._decompress.process(data, output_buffer_limit=DECODE_CHUNK)
+            if out:
+                yield out
+            while not self._decompress.can_accept_more_data():
+                out = self._decompress.process(b"", output_buffer_limit=DECODE_CHUNK)
+                if not out:
+                    break  # nothing more will come out; do not spin
+                yield out
+        except brotli.error:
+            raise _FetchError("the server sent a corrupt br body") from None
+
+
+class _Chain:
+    """Content-Encoding ``a, b`` was applied a then b, so it is undone b then a."""
+
+    def __init__(self, decoders: list[_Identity | _Zlib | _Brotli]) -> None:
+        self._decoders = decoders
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        pieces: Iterator[bytes] = iter((data,))
+        for decoder in self._decoders:
+            pieces = _through(decoder.feed, pieces)
+        return pieces
+
+
+def _through(feed: Callable[[bytes], Iterator[bytes]], pieces: Iterator[bytes]) -> Iterator[bytes]:
+    for piece in pieces:
+        yield from feed(piece)
+
+
+def _decoder(header: str) -> _Identity | _Zlib | _Brotli | _Chain:
+    names = [n.strip().lower() for n in header.split(",") if n.strip()]
+    decoders: list[_Identity | _Zlib | _Brotli] = []
+    for name in reversed(names):
+        if name in ("gzip", "x-gzip"):
+            decoders.append(_Zlib("gzip"))
+        elif name == "deflate":
+            decoders.append(_Zlib("deflate"))
+        elif name == "br" and brotli is not None:
+            decoders.append(_Brotli())
+        elif name != "identity":
+            raise _FetchError(f"the server used an unsupported compression: {name}")
+    if not decoders:
+        return _Identity()
+    return decoders[0] if len(decoders) == 1 else _Chain(decoders)

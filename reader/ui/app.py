@@ -1,0 +1,989 @@
+"""Newsdesk's Textual app: sidebar, story list, reading pane and summary panel, all from the keyboard.
+
+The UI thread keeps one ``Store`` for reads and for read/saved writes (each commits at once).
+Refreshing, adding feeds and fetching articles run core functions in thread workers, which open
+their own connection and only post messages back.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, ProgressBar, Static
+
+from reader.models import Clock, Story, StoryFilter
+from reader.store import Store, StoreError
+from reader.ui.messages import (
+    ArticleLoaded,
+    FeedAdded,
+    FeedAddFailed,
+    RefreshFinished,
+    RefreshProgress,
+)
+from reader.ui.screens.dialogs import (
+    AddFeedRequest,
+    AddFeedScreen,
+    ConfirmScreen,
+    FirstRunScreen,
+    MessageScreen,
+    PathScreen,
+)
+from reader.ui.screens.help import HelpScreen
+from reader.ui.widgets.reading_pane import ReadingPane, story_text
+from reader.ui.widgets.safe_text import is_web_url, one_line, safe_url
+from reader.ui.widgets.sidebar import STATE_LABELS, Place, Sidebar, place_for
+from reader.ui.widgets.summary_panel import Source, SummaryPanel, make_bullets
+
+from reader.ui.widgets.story_list import StoryList
+
+STATES = ("all", "unread", "saved")
+PREVIEW_DELAY_S = 0.05  # holding j should not render every story it passes
+
+
+def _defaults():
+    try:
+        from reader.config import Settings
+    except ImportError:  # pragma: no cover - config.py is part of the core
+        from types import SimpleNamespace
+
+        return SimpleNamespace(
+            theme="textual-dark",
+            mark_read_delay=0.0,
+            auto_refresh_minutes=30,
+            show_sidebar=True,
+            show_summary=True,
+            fetch_articles=False,
+            mark_group_read=True,
+            keys={},
+        )
+    return Settings()
+
+
+class NewsdeskCommands(Provider):
+    """Every key's action by name, plus "Go to feed …" and "Open attachment …"."""
+
+    def _commands(self) -> list[tuple[str, str, Any]]:
+        app = self.app
+        assert isinstance(app, NewsdeskApp)
+        commands: list[tuple[str, str, Any]] = []
+        for binding in app.command_bindings():
+            keys = app.binding_keys(binding)
+            commands.append(
+                (binding.description, f"{keys}  ·  {binding.id}", partial(app.run_command_action, binding.action))
+            )
+        for feed_id in app.sidebar.feed_ids():
+            feed = app.sidebar.feeds.get(feed_id)
+            if feed:
+                title = one_line(feed.display_title)
+                commands.append(
+                    (f"Go to feed: {title}", safe_url(feed.url), partial(app.go_to_feed, feed_id))
+                )
+        story = app.reading.story
+        if story:
+            for n, enc in enumerate(story.enclosures, 1):
+                commands.append(
+                    (f"Open attachment {n}: {one_line(enc.type) or 'file'}", safe_url(enc.url), partial(app.open_link, enc.url))
+                )
+        return commands
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(Content(name), callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = max(matcher.match(name), matcher.match(help_text) * 0.8)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+class NewsdeskApp(App[None]):
+    """The reader people live in."""
+
+    TITLE = "Newsdesk"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {NewsdeskCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
+
+    # One place for every key: the help screen, the footer, the command palette and the keymap
+    # (config.toml [keys], by id) all read this list.
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Next story", show=False, id="cursor_down"),
+        Binding("k,up", "cursor_up", "Previous story", show=False, id="cursor_up"),
+        Binding("g,home", "first", "First story", show=False, id="first"),
+        Binding("G,end", "last", "Last story", show=False, id="last"),
+        Binding("n", "next_unread", "Next unread", id="next_unread"),
+        Binding("p", "prev_unread", "Previous unread", show=False, id="prev_unread"),
+        Binding("enter", "open_story", "Open story", show=False, id="open_story"),
+        Binding("space", "page", "Page / next unread", show=False, id="page"),
+        Binding("m", "toggle_read", "Read/unread", id="toggle_read"),
+        Binding("A", "mark_all_read", "Mark all in view read", show=False, id="mark_all_read"),
+        Binding("u", "undo", "Undo last marking", show=False, id="undo"),
+        Binding("s", "toggle_saved", "Save/unsave", id="toggle_saved"),
+        Binding("o", "open_link", "Open link in browser", show=False, id="open_link"),
+        Binding("y", "copy_link", "Copy link", show=False, id="copy_link"),
+        Binding("v", "toggle_source", "Article / feed text", show=False, id="toggle_source"),
+        Binding("r", "refresh_all", "Refresh", id="refresh_all"),
+        Binding("R", "refresh_feed", "Refresh this feed", show=False, id="refresh_feed"),
+        Binding("slash", "search", "Search", id="search"),
+        Binding("f", "cycle_filter", "All/unread/saved", id="cycle_filter"),
+        Binding("left_square_bracket", "prev_feed", "Previous feed", show=False, id="prev_feed"),
+        Binding("right_square_bracket", "next_feed", "Next feed", show=False, id="next_feed"),
+        Binding("a", "add_feed", "Add a feed", show=False, id="add_feed"),
+        Binding("d", "remove_feed", "Remove this feed", show=False, id="remove_feed"),
+        Binding("e", "show_error", "Show feed's last error", show=False, id="show_error"),
+        Binding("b", "toggle_sidebar", "Sidebar", show=False, id="toggle_sidebar"),
+        Binding("S", "toggle_summary", "Summary panel", show=False, id="toggle_summary"),
+        Binding("tab", "next_pane", "Next pane", show=False, priority=True, id="next_pane"),
+        Binding("shift+tab", "prev_pane", "Previous pane", show=False, priority=True, id="prev_pane"),
+        Binding("escape", "back", "Back (leave search / reading)", show=False, id="back"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("ctrl+p", "command_palette", "Command palette", show=False, id="command_palette"),
+    ]
+
+    # Actions that only make sense on the main screen (not while a dialog is open).
+    _MAIN_ONLY = {b.action for b in BINDINGS} - {"quit", "command_palette"}
+
+    def __init__(
+        self,
+        db_path: Path | str,
+        *,
+        clock: Clock = time.time,
+        settings: Any = None,
+        demo: bool = False,
+        problems: Sequence[str] = (),
+    ) -> None:
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.clock = clock
+        self.settings = settings if settings is not None else _defaults()
+        self.demo = demo
+        self.problems = list(problems)
+        self.store = Store(self.db_path, clock=clock)
+        self.view = StoryFilter("all")
+        self.before_search: StoryFilter | None = None
+        self.open_story_id: int | None = None
+        self.undo_stack: list[tuple[str, list[int], bool]] = []
+        self.refreshing = False
+        self.keymap: dict[str, str] = {}
+        self._read_timer: Timer | None = None
+        self._preview_timer: Timer | None = None
+        self._auto_refresh: Timer | None = None
+        self.opened_links: list[str] = []  # what was handed to the browser (tests read it)
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("Newsdesk"), id="view-header")
+        with Horizontal(id="main"):
+            yield Sidebar(id="sidebar")
+            with Vertical(id="list-column"):
+                yield Input(placeholder="Search stories (enter: search, esc: cancel)", id="search")
+                story_list = StoryList(self.store, clock=self.clock, id="stories")
+                yield story_list
+            with Vertical(id="reader-column"):
+                yield ReadingPane(id="reading")
+                yield SummaryPanel(id="summary")
+        with Horizontal(id="refresh-bar"):
+            yield Static(Content("Refreshing"), id="refresh-label")
+            yield ProgressBar(total=1, show_eta=False, id="refresh-progress")
+        yield Footer(compact=True)
+
+    @property
+    def main(self) -> Screen:
+        """The screen the panes live on, even while a dialog is on top of it."""
+        return self.screen_stack[0] if self.screen_stack else self.screen
+
+    @property
+    def sidebar(self) -> Sidebar:
+        return self.main.query_one("#sidebar", Sidebar)
+
+    @property
+    def stories(self) -> StoryList:
+        return self.main.query_one("#stories", StoryList)
+
+    @property
+    def reading(self) -> ReadingPane:
+        return self.main.query_one("#reading", ReadingPane)
+
+    @property
+    def summary(self) -> SummaryPanel:
+        return self.main.query_one("#summary", SummaryPanel)
+
+    def on_mount(self) -> None:
+        self._apply_settings()
+        self.set_class(not self.settings.show_sidebar, "-hide-sidebar")
+        self.set_class(not self.settings.show_summary, "-hide-summary")
+        self.stories.empty_message = "No stories here. r refreshes, a adds a feed, f changes the filter."
+        self.sidebar.load(self.store, place_for(self.view))
+        self.load_view(self.view)
+        self.stories.focus()
+        for problem in self.problems:
+            self.notify(problem, title="Config problem", severity="warning", timeout=10, markup=False)
+        minutes = getattr(self.settings, "auto_refresh_minutes", 0) or 0
+        if minutes > 0 and not self.demo:
+            self._auto_refresh = self.set_interval(minutes * 60, self._auto_refresh_tick)
+        if not self.demo and not self.store.list_feeds():
+            self.call_after_refresh(self.first_run)
+
+    def _apply_settings(self) -> None:
+        theme = getattr(self.settings, "theme", None)
+        if theme:
+            if theme in self.available_themes:
+                self.theme = theme
+            else:
+                self.problems.append(f"Unknown theme {theme!r}; using {self.theme}.")
+        keys = dict(getattr(self.settings, "keys", {}) or {})
+        known = {b.id for b in self.command_bindings()}
+        unknown = sorted(k for k in keys if k not in known)
+        if unknown:
+            self.problems.append("Unknown key binding id(s) in [keys]: " + ", ".join(unknown) + ". Press ? to see the ids.")
+        self.keymap = {k: str(v) for k, v in keys.items() if k in known and str(v).strip()}
+        if self.keymap:
+            self.set_keymap(self.keymap)
+
+    def on_unmount(self) -> None:
+        self.store.close()
+
+    # -- bindings as data (help screen, command palette) --------------------------------------
+
+    def command_bindings(self) -> list[Binding]:
+        return [b for b in Binding.make_bindings(self.BINDINGS) if b.id]
+
+    def binding_keys(self, binding: Binding) -> str:
+        keys = self.keymap.get(binding.id or "", binding.key)
+        shown = []
+        for key in keys.split(","):
+            key = key.strip()
+            if key:
+                shown.append(self.get_key_display(Binding(key, binding.action)))
+        return ", ".join(shown)
+
+    def help_rows(self) -> list[tuple[str, str, str]]:
+        return [(self.binding_keys(b), b.description, b.id or "") for b in self.command_bindings()]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self._MAIN_ONLY and len(self.screen_stack) > 1:
+            return False
+        return True
+
+    async def run_command_action(self, action: str) -> None:
+        await self.run_action(action)
+
+    # -- views ------------------------------------------------------------------------------
+
+    def view_name(self, flt: StoryFilter | None = None) -> str:
+        flt = flt or self.view
+        if flt.query is not None:
+            return f'Search "{one_line(flt.query)}"'
+        if flt.feed_id is not None:
+            feed = self.sidebar.feeds.get(flt.feed_id) or self.store.get_feed(flt.feed_id)
+            scope = one_line(feed.display_title) if feed else "Feed"
+        elif flt.folder is not None:
+            scope = one_line(flt.folder)
+        else:
+            return STATE_LABELS[flt.state]
+        return scope if flt.state == "all" else f"{scope} · {STATE_LABELS[flt.state].lower()}"
+
+    def update_header(self) -> None:
+        unread = self.store.unread_count(self.view)
+        parts: list = [("Newsdesk", "bold $accent"), "  ", (self.view_name(), "bold")]
+        parts += ["  ", (f"{unread} unread", "$text-muted")]
+        if self.demo:
+            parts += ["  ", ("(demo)", "$warning")]
+        self.main.query_one("#view-header", Static).update(Content.assemble(*parts))
+
+    def load_view(self, flt: StoryFilter, keep_story_id: int | None = None) -> None:
+        self.view = flt
+        self.stories.load(flt, keep_story_id=keep_story_id)
+        if flt.query is None:
+            self.sidebar.select_place(place_for(flt))
+        self.update_header()
+
+    def refresh_counts(self) -> None:
+        self.sidebar.load(self.store, place_for(self.view) if self.view.query is None else None)
+        self.update_header()
+
+    def on_sidebar_place_chosen(self, event: Sidebar.PlaceChosen) -> None:
+        self.go_to_place(event.place)
+
+    def go_to_place(self, place: Place) -> None:
+        state = self.view.state
+        if place.kind == "state":
+            flt = StoryFilter(place.state)
+        elif place.kind == "folder":
+            flt = StoryFilter(state, folder=place.folder)
+        else:
+            flt = StoryFilter(state, feed_id=place.feed_id)
+        self.before_search = None
+        self.load_view(flt)
+
+    def go_to_feed(self, feed_id: int) -> None:
+        self.go_to_place(Place("feed", feed_id=feed_id))
+
+    # -- opening and previewing stories -----------------------------------------------------
+
+    def on_story_list_highlighted(self, event) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        story_id = event.story_id
+        if story_id is None or story_id == self.open_story_id:
+            return
+        self._preview_timer = self.set_timer(PREVIEW_DELAY_S, partial(self.preview_story, story_id))
+
+    def on_story_list_selected(self, event) -> None:
+        self.open_story(event.story_id)
+
+    def preview_story(self, story_id: int) -> None:
+        """Show a highlighted story without opening it (not marked read, no article fetch)."""
+        if not self.screen_stack or not self.main.is_attached:
+            return  # the timer outlived the app
+        if self.stories.current_story_id != story_id or story_id == self.open_story_id:
+            return
+        story = self.store.get_story(story_id)
+        if story is None:
+            return
+        self.open_story_id = None
+        self._cancel_read_timer()
+        self.reading.show_story(story)
+        self.show_summary(story)
+
+    def open_story(self, story_id: int | None) -> None:
+        """Open a story: feed text now, full article from a worker, read after the set delay."""
+        if story_id is None:
+            return
+        story = self.store.get_story(story_id)
+        if story is None:
+            self.notify("That story no longer exists.", severity="warning", markup=False)
+            return
+        if self.stories.current_story_id != story_id:
+            self.stories.move_to(story_id)
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self.open_story_id = story_id
+        can_fetch = self._article_source() is not None and bool(story.url) and is_web_url(story.url)
+        self.reading.show_story(story, pending=can_fetch)
+        self.show_summary(story)
+        self._schedule_read(story)
+        if can_fetch:
+            self.fetch_article(story_id)
+        if self.main.has_class("-narrow"):
+            self.add_class("-reading")
+            self.reading.focus()
+
+    def show_summary(self, story: Story) -> None:
+        text = story_text(story)
+        self.summary.show(make_bullets(text, title=story.title), self.story_sources(story))
+
+    def story_sources(self, story: Story) -> list[Source]:
+        """Hook for multi-source stories: every feed's telling of the same event.
+
+        Returns [] until the core can group stories (cluster.py); with 2+ sources the summary
+        panel reads "Summary based on N sources" and lists them.
+        """
+        try:
+            from reader import cluster  # noqa: F401
+        except ImportError:
+            return []
+        group_of = getattr(self.store, "story_group", None)
+        if group_of is None:
+            return []
+        group = group_of(story.id)
+        members = getattr(group, "stories", None) or []
+        return [Source(getattr(m, "feed_title", ""), getattr(m, "title", ""), getattr(m, "url", None)) for m in members]
+
+    def _schedule_read(self, story: Story) -> None:
+        self._cancel_read_timer()
+        if story.read:
+            return
+        delay = getattr(self.settings, "mark_read_delay", 0.0)
+        if delay is None:
+            return
+        if delay <= 0:
+            self._mark_opened_read(story.id)
+        else:
+            self._read_timer = self.set_timer(delay, partial(self._mark_opened_read, story.id))
+
+    def _cancel_read_timer(self) -> None:
+        if self._read_timer is not None:
+            self._read_timer.stop()
+            self._read_timer = None
+
+    def _mark_opened_read(self, story_id: int) -> None:
+        if self.open_story_id == story_id:
+            self.set_read([story_id], True)
+
+    # -- the full article -------------------------------------------------------------------
+
+    @staticmethod
+    def _article_source():
+        try:
+            from reader.extract import get_article
+        except ImportError:
+            return None
+        return get_article
+
+    @work(thread=True, exclusive=True, group="article")
+    def fetch_article(self, story_id: int) -> None:
+        get_article = self._article_source()
+        if get_article is None:
+            return
+        try:
+            article = get_article(self.db_path, story_id, self.clock)
+        except Exception as exc:  # a worker reports, never raises into the UI
+            self.post_message(ArticleLoaded(story_id, None, f"could not fetch it ({exc})"))
+            return
+        self.post_message(
+            ArticleLoaded(story_id, article.markdown, article.error, getattr(article, "from_cache", False))
+        )
+
+    def on_article_loaded(self, message: ArticleLoaded) -> None:
+        self.reading.set_article(message.story_id, message.markdown, message.error)
+
+    def on_reading_pane_link_opened(self, message: ReadingPane.LinkOpened) -> None:
+        self.open_link(message.href)
+
+    # -- read and saved state ---------------------------------------------------------------
+
+    def set_read(self, ids: Iterable[int], read: bool, *, undoable: bool = True) -> list[int]:
+        changed = self.store.mark_read(list(ids), read)
+        if changed and undoable:
+            self.undo_stack.append(("read", changed, read))
+        self._after_marking(changed)
+        return changed
+
+    def _after_marking(self, changed: list[int]) -> None:
+        if not changed:
+            return
+        self.stories.invalidate(changed)
+        self.refresh_counts()
+        if self.reading.story and self.reading.story.id in changed:
+            story = self.store.get_story(self.reading.story.id)
+            if story is not None:
+                self.reading.story = story
+                self.reading.refresh_head()
+
+    def current_id(self) -> int | None:
+        return self.stories.current_story_id
+
+    def action_toggle_read(self) -> None:
+        sid = self.current_id()
+        if sid is None:
+            return
+        story = self.store.get_story(sid)
+        if story is None:
+            return
+        if self.open_story_id == sid:
+            self._cancel_read_timer()  # the person decided; the delay must not undo that
+        self.set_read([sid], not story.read)
+
+    def action_mark_all_read(self) -> None:
+        changed = self.store.mark_all_read(self.view)
+        if changed:
+            self.undo_stack.append(("read", changed, True))
+        self._after_marking(changed)
+        self.notify(f"Marked {len(changed)} stories read (u undoes).", markup=False)
+
+    def action_undo(self) -> None:
+        if not self.undo_stack:
+            self.notify("Nothing to undo.", markup=False)
+            return
+        kind, ids, value = self.undo_stack.pop()
+        if kind == "read":
+            changed = self.store.mark_read(ids, not value)
+        else:
+            changed = self.store.mark_saved(ids, not value)
+        self._after_marking(changed)
+        what = "read" if kind == "read" else "saved"
+        self.notify(f"Undone: {len(ids)} {'story' if len(ids) == 1 else 'stories'} {'un' if value else ''}marked {what}.", markup=False)
+
+    def action_toggle_saved(self) -> None:
+        sid = self.current_id()
+        if sid is None:
+            return
+        story = self.store.get_story(sid)
+        if story is None:
+            return
+        changed = self.store.mark_saved([sid], not story.saved)
+        if changed:
+            self.undo_stack.append(("saved", changed, not story.saved))
+        self._after_marking(changed)
+
+    # -- moving -----------------------------------------------------------------------------
+
+    def _focused_pane(self) -> str:
+        focused = self.focused
+        while focused is not None:
+            if focused.id in ("sidebar", "stories", "reading", "summary"):
+                return focused.id
+            focused = focused.parent  # type: ignore[assignment]
+        return "stories"
+
+    def action_cursor_down(self) -> None:
+        pane = self._focused_pane()
+        if pane == "sidebar":
+            self.sidebar.action_cursor_down()
+        elif pane in ("reading", "summary"):
+            self.main.query_one(f"#{pane}").scroll_down(animate=False)
+        else:
+            self.stories.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        pane = self._focused_pane()
+        if pane == "sidebar":
+            self.sidebar.action_cursor_up()
+        elif pane in ("reading", "summary"):
+            self.main.query_one(f"#{pane}").scroll_up(animate=False)
+        else:
+            self.stories.action_cursor_up()
+
+    def action_first(self) -> None:
+        pane = self._focused_pane()
+        if pane == "sidebar":
+            self.sidebar.action_first()
+        elif pane in ("reading", "summary"):
+            self.main.query_one(f"#{pane}").scroll_home(animate=False)
+        else:
+            self.stories.action_first()
+
+    def action_last(self) -> None:
+        pane = self._focused_pane()
+        if pane == "sidebar":
+            self.sidebar.action_last()
+        elif pane in ("reading", "summary"):
+            self.main.query_one(f"#{pane}").scroll_end(animate=False)
+        else:
+            self.stories.action_last()
+
+    def action_open_story(self) -> None:
+        if self._focused_pane() == "sidebar":
+            place = self.sidebar.highlighted_place
+            if place:
+                self.go_to_place(place)
+            return
+        self.open_story(self.current_id())
+
+    def action_next_unread(self) -> None:
+        if self.stories.next_unread():
+            self.open_story(self.current_id())
+        else:
+            self.notify("No more unread stories in this view.", markup=False)
+
+    def action_prev_unread(self) -> None:
+        if self.stories.prev_unread():
+            self.open_story(self.current_id())
+        else:
+            self.notify("No earlier unread story in this view.", markup=False)
+
+    def action_page(self) -> None:
+        if self.open_story_id is None or self.reading.story is None:
+            self.open_story(self.current_id())
+            return
+        if not self.reading.page():
+            self.action_next_unread()
+
+    def action_cycle_filter(self) -> None:
+        flt = self.view
+        state = STATES[(STATES.index(flt.state) + 1) % len(STATES)]
+        self.load_view(StoryFilter(state, flt.feed_id, flt.folder, flt.query), self.current_id())
+        self.notify(f"Showing {STATE_LABELS[state].lower()} stories.", markup=False, timeout=2)
+
+    def _step_feed(self, step: int) -> None:
+        feed_ids = self.sidebar.feed_ids()
+        if not feed_ids:
+            self.notify("No feeds yet: a adds one.", markup=False)
+            return
+        current = self.view.feed_id
+        if current in feed_ids:
+            index = (feed_ids.index(current) + step) % len(feed_ids)
+        else:
+            index = 0 if step > 0 else len(feed_ids) - 1
+        self.go_to_feed(feed_ids[index])
+
+    def action_next_feed(self) -> None:
+        self._step_feed(1)
+
+    def action_prev_feed(self) -> None:
+        self._step_feed(-1)
+
+    def _panes(self) -> list[str]:
+        narrow = self.main.has_class("-narrow")
+        if narrow:
+            panes = ["reading", "summary"] if self.has_class("-reading") else ["sidebar", "stories"]
+        else:
+            panes = ["sidebar", "stories", "reading", "summary"]
+        hidden = set()
+        if self.has_class("-hide-sidebar"):
+            hidden.add("sidebar")
+        if self.has_class("-hide-summary"):
+            hidden.add("summary")
+        return [p for p in panes if p not in hidden]
+
+    def _move_pane(self, step: int) -> None:
+        if len(self.screen_stack) > 1:  # a dialog: tab moves between its fields as usual
+            if step > 0:
+                self.screen.focus_next()
+            else:
+                self.screen.focus_previous()
+            return
+        if self.focused is not None and self.focused.id == "search":
+            self.stories.focus()
+            return
+        narrow = self.main.has_class("-narrow")
+        panes = self._panes()
+        current = self._focused_pane()
+        if narrow and current in ("stories", "sidebar") and step > 0 and current == panes[-1]:
+            # at 80 columns the list and the reading pane take turns
+            if self.reading.story is not None:
+                self.add_class("-reading")
+                self.reading.focus()
+                return
+        if narrow and current in ("reading", "summary") and current == (panes[0] if step < 0 else panes[-1]):
+            self.remove_class("-reading")
+            self.stories.focus()
+            return
+        index = panes.index(current) if current in panes else 0
+        self.main.query_one(f"#{panes[(index + step) % len(panes)]}").focus()
+
+    def action_next_pane(self) -> None:
+        self._move_pane(1)
+
+    def action_prev_pane(self) -> None:
+        self._move_pane(-1)
+
+    def action_back(self) -> None:
+        if self.has_class("-reading"):
+            self.remove_class("-reading")
+            self.stories.focus()
+        elif self.view.query is not None:
+            self.load_view(self.before_search or StoryFilter("all"))
+            self.before_search = None
+        elif self._focused_pane() in ("reading", "summary", "sidebar"):
+            self.stories.focus()
+
+    def action_toggle_sidebar(self) -> None:
+        self.toggle_class("-hide-sidebar")
+        if self.has_class("-hide-sidebar") and self._focused_pane() == "sidebar":
+            self.stories.focus()
+
+    def action_toggle_summary(self) -> None:
+        self.toggle_class("-hide-summary")
+        if self.has_class("-hide-summary") and self._focused_pane() == "summary":
+            self.reading.focus()
+
+    def action_toggle_source(self) -> None:
+        self.notify(self.reading.toggle_source(), markup=False, timeout=2)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_rows()))
+
+    # -- links ------------------------------------------------------------------------------
+
+    def _current_story(self) -> Story | None:
+        if self.reading.story is not None and self.reading.story.id == self.current_id():
+            return self.reading.story
+        sid = self.current_id()
+        return self.store.get_story(sid) if sid is not None else None
+
+    def open_link(self, url: str | None) -> None:
+        if not url:
+            self.notify("This story has no link.", markup=False)
+            return
+        if not is_web_url(url):
+            self.notify(f"Not opening {safe_url(url)!r}: only http and https links are opened.", severity="warning", markup=False)
+            return
+        self.opened_links.append(url)
+        self.open_url(url.strip())
+        self.notify(f"Opening {safe_url(url)}", markup=False, timeout=2)
+
+    def action_open_link(self) -> None:
+        story = self._current_story()
+        if story is not None:
+            self.open_link(story.url)
+
+    def action_copy_link(self) -> None:
+        story = self._current_story()
+        if story is None or not story.url:
+            self.notify("This story has no link.", markup=False)
+            return
+        self.copy_to_clipboard(story.url)
+        self.notify(f"Copied {safe_url(story.url)}", markup=False, timeout=2)
+
+    # -- search -----------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        search = self.main.query_one("#search", Input)
+        self.add_class("-searching")
+        self.remove_class("-reading")
+        search.value = self.view.query or ""
+        search.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "search":
+            return
+        event.stop()
+        query = event.value.strip()
+        self.remove_class("-searching")
+        self.stories.focus()
+        if not query:
+            return
+        if self.view.query is None:
+            self.before_search = self.view
+        self.load_view(StoryFilter("all", query=query))
+        count = self.stories.row_count
+        self.notify(f"{count} {'story matches' if count == 1 else 'stories match'}; esc leaves the search.", markup=False, timeout=3)
+
+    def on_key(self, event) -> None:
+        if event.key == "escape" and self.focused is not None and self.focused.id == "search":
+            event.stop()
+            event.prevent_default()
+            self.remove_class("-searching")
+            self.stories.focus()
+
+    # -- refreshing -------------------------------------------------------------------------
+
+    def _auto_refresh_tick(self) -> None:
+        if not self.refreshing:
+            self.start_refresh(None, quiet=True)
+
+    def action_refresh_all(self) -> None:
+        self.start_refresh(None)
+
+    def _current_feed_id(self) -> int | None:
+        if self.view.feed_id is not None:
+            return self.view.feed_id
+        if self._focused_pane() == "sidebar":
+            place = self.sidebar.highlighted_place
+            if place and place.kind == "feed":
+                return place.feed_id
+        row = self.stories.current_row
+        return row.feed_id if row is not None else None
+
+    def action_refresh_feed(self) -> None:
+        feed_id = self._current_feed_id()
+        if feed_id is None:
+            self.notify("No feed here to refresh: pick a feed or a story first.", markup=False)
+            return
+        self.start_refresh([feed_id])
+
+    def start_refresh(self, feed_ids: list[int] | None, quiet: bool = False) -> None:
+        if self.refreshing:
+            if not quiet:
+                self.notify("A refresh is already running.", markup=False)
+            return
+        self.refreshing = True
+        self.add_class("-refreshing")
+        bar = self.main.query_one("#refresh-progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        self.main.query_one("#refresh-label", Static).update(Content("Refreshing feeds…"))
+        self.run_refresh(tuple(feed_ids) if feed_ids is not None else None)
+
+    @work(thread=True, exclusive=True, group="refresh")
+    def run_refresh(self, feed_ids: tuple[int, ...] | None) -> None:
+        try:
+            from reader.refresh import refresh
+
+            def progress(done: int, total: int, result) -> None:
+                self.post_message(RefreshProgress(done, total, result))
+
+            summary = refresh(self.db_path, feed_ids, on_progress=progress, clock=self.clock)
+        except Exception as exc:  # a worker reports, never raises into the UI
+            self.post_message(RefreshFinished(None, f"Refresh failed: {exc}", feed_ids))
+            return
+        self.post_message(RefreshFinished(summary, None, feed_ids))
+
+    def on_refresh_progress(self, message: RefreshProgress) -> None:
+        bar = self.main.query_one("#refresh-progress", ProgressBar)
+        bar.update(total=max(1, message.total), progress=message.done)
+        self.main.query_one("#refresh-label", Static).update(
+            Content(f"Refreshing feeds {message.done}/{message.total}")
+        )
+
+    def on_refresh_finished(self, message: RefreshFinished) -> None:
+        self.refreshing = False
+        self.remove_class("-refreshing")
+        # reload keeps the cursor on the story being read; new stories appear around it
+        self.stories.reload()
+        self.refresh_counts()
+        if message.error:
+            self.notify(message.error, severity="error", markup=False)
+            return
+        summary = message.summary
+        if summary is None:
+            return
+        fetched = [f for f in summary.feeds if not f.skipped]
+        text = f"Refreshed {len(fetched)} {'feed' if len(fetched) == 1 else 'feeds'}: {summary.new} new"
+        if summary.updated:
+            text += f", {summary.updated} updated"
+        failed = summary.failed
+        if failed:
+            text += f"; {len(failed)} failed (marked ! in the sidebar, e shows why)"
+        self.notify(text + ".", severity="warning" if failed else "information", markup=False)
+
+    # -- feeds ------------------------------------------------------------------------------
+
+    def action_add_feed(self) -> None:
+        self.push_screen(AddFeedScreen(), self._add_feed_answer)
+
+    def _add_feed_answer(self, request: AddFeedRequest | None) -> None:
+        if request is None:
+            return
+        self.notify(f"Adding {safe_url(request.url)}…", markup=False, timeout=3)
+        self.run_add_feed(request.url, request.folder)
+
+    @work(thread=True, group="add-feed")
+    def run_add_feed(self, url: str, folder: str | None) -> None:
+        try:
+            from reader.refresh import AddFeedError, add_feed_from_url
+        except ImportError as exc:
+            self.post_message(FeedAddFailed(url, f"adding feeds is not available ({exc})"))
+            return
+        try:
+            feed, result = add_feed_from_url(self.db_path, url, folder, clock=self.clock)
+        except AddFeedError as exc:
+            self.post_message(FeedAddFailed(url, str(exc)))
+            return
+        except Exception as exc:  # a worker reports, never raises into the UI
+            self.post_message(FeedAddFailed(url, f"could not add it ({exc})"))
+            return
+        self.post_message(FeedAdded(feed, result))
+
+    def on_feed_added(self, message: FeedAdded) -> None:
+        self.refresh_counts()
+        self.load_view(StoryFilter(self.view.state, feed_id=message.feed.id))
+        error = getattr(message.result, "error", None)
+        text = f"Added {one_line(message.feed.display_title)}"
+        if error:
+            text += f", but its first refresh failed: {one_line(error)}"
+        self.notify(text, markup=False, severity="warning" if error else "information")
+
+    def on_feed_add_failed(self, message: FeedAddFailed) -> None:
+        self.notify(f"Could not add {safe_url(message.url)}: {one_line(message.error)}", severity="error", markup=False, timeout=8)
+
+    def action_remove_feed(self) -> None:
+        feed_id = self._current_feed_id()
+        feed = self.store.get_feed(feed_id) if feed_id is not None else None
+        if feed is None:
+            self.notify("Pick a feed (in the sidebar, or a story from it) to remove.", markup=False)
+            return
+        question = f"Remove {one_line(feed.display_title)} ({safe_url(feed.url)}) and all its stories?"
+        self.push_screen(ConfirmScreen(question, yes="Remove"), partial(self._remove_answer, feed.id))
+
+    def _remove_answer(self, feed_id: int, yes: bool | None) -> None:
+        if not yes:
+            return
+        feed = self.store.get_feed(feed_id)
+        try:
+            self.store.remove_feed(feed_id)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.undo_stack = [u for u in self.undo_stack if self.store.existing_story_ids(u[1])]
+        if self.view.feed_id == feed_id:
+            self.view = StoryFilter(self.view.state)
+        if self.reading.story is not None and self.reading.story.feed_id == feed_id:
+            self.open_story_id = None
+            self.reading.show_story(None)
+            self.summary.clear()
+        self.refresh_counts()
+        self.load_view(self.view)
+        self.notify(f"Removed {one_line(feed.display_title) if feed else 'the feed'}.", markup=False)
+
+    def action_show_error(self) -> None:
+        feed_id = None
+        if self._focused_pane() == "sidebar":
+            place = self.sidebar.highlighted_place
+            feed_id = place.feed_id if place and place.kind == "feed" else None
+        if feed_id is None:
+            feed_id = self._current_feed_id()
+        feed = self.store.get_feed(feed_id) if feed_id is not None else None
+        if feed is None:
+            self.notify("Pick a feed to see its last error.", markup=False)
+            return
+        if not feed.last_error and not feed.warning:
+            self.notify(f"{one_line(feed.display_title)}: the last refresh went fine.", markup=False)
+            return
+        lines = [f"Feed: {safe_url(feed.url)}"]
+        if feed.last_error:
+            lines.append(f"Last error: {one_line(feed.last_error)}")
+        if feed.last_status:
+            lines.append(f"HTTP status: {feed.last_status}")
+        if feed.consecutive_errors:
+            lines.append(f"Failed {feed.consecutive_errors} time(s) in a row")
+        if feed.disabled:
+            lines.append("Disabled: it is no longer refreshed")
+        if feed.warning:
+            lines.append(f"Warning: {one_line(feed.warning)}")
+        self.push_screen(MessageScreen(one_line(feed.display_title), "\n".join(lines)))
+
+    # -- first run --------------------------------------------------------------------------
+
+    def first_run(self) -> None:
+        self.push_screen(FirstRunScreen(), self._first_run_choice)
+
+    def _first_run_choice(self, choice: str | None) -> None:
+        if choice == "add":
+            self.action_add_feed()
+        elif choice == "import":
+            self.push_screen(PathScreen("Import subscriptions from a file"), self._import_path)
+        elif choice == "demo":
+            self.load_demo_feeds()
+
+    def load_demo_feeds(self) -> None:
+        from reader.demo import load_demo
+
+        count = load_demo(self.store)
+        self.refresh_counts()
+        self.load_view(StoryFilter("all"))
+        self.notify(f"Loaded {count} demo stories.", markup=False)
+
+    def _import_path(self, path: str | None) -> None:
+        if not path:
+            return
+        file = Path(path).expanduser()
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            self.notify(f"Cannot read {file}: {exc.strerror or exc}", severity="error", markup=False)
+            return
+        try:
+            from reader.opml import read_subscriptions
+
+            result = read_subscriptions(data, file.name)
+        except Exception as exc:
+            self.notify(f"Cannot import {file.name}: {exc}", severity="error", markup=False)
+            return
+        added: list[int] = []
+        for sub in result.subscriptions:
+            try:
+                feed = self.store.add_feed(
+                    sub.url, title=getattr(sub, "title", None), folder=getattr(sub, "folder", None)
+                )
+            except StoreError:
+                continue
+            added.append(feed.id)
+        self.refresh_counts()
+        self.load_view(self.view)
+        skipped = len(getattr(result, "skipped", ()) or ())
+        text = f"Imported {len(added)} feeds" + (f", skipped {skipped}" if skipped else "") + "; refreshing them now."
+        self.notify(text, markup=False)
+        if added:
+            self.start_refresh(added)
+
+
+def run_app(db_path: Path, *, demo: bool = False, settings: Any = None, problems: Sequence[str] = ()) -> None:
+    """Run the app on ``db_path`` until the person quits (the CLI's entry point)."""
+    NewsdeskApp(db_path, demo=demo, settings=settings, problems=problems).run()

@@ -1,0 +1,50 @@
+"""Messages workers post back to the app. Workers run core functions and never touch widgets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+from reader.models import Feed, FeedRefresh, RefreshSummary
+
+
+@dataclass
+class RefreshProgress(Message):
+    """One more feed finished refreshing."""
+
+    done: int
+    total: int
+    result: FeedRefresh | None = None
+
+
+@dataclass
+class RefreshFinished(Message):
+    """A refresh ended: ``summary`` when it ran, ``error`` when it could not run at all."""
+
+    summary: RefreshSummary | None
+    error: str | None = None
+    feed_ids: tuple[int, ...] | None = None
+
+
+@dataclass
+class ArticleLoaded(Message):
+    """The full article of a story (``article`` has ``markdown``, ``error``, ``from_cache``)."""
+
+    story_id: int
+    markdown: str | None
+    error: str | None
+    from_cache: bool = False
+
+
+@dataclass
+class FeedAdded(Message):
+    feed: Feed
+    result: Any = None
+
+
+@dataclass
+class FeedAddFailed(Message):
+    url: str
+    error: str

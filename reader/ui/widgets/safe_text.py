@@ -1,0 +1,98 @@
+"""Turning text from the network into something fit to show: no markup, no escapes, no passwords.
+
+Everything a feed sends is data. These helpers never return Rich/Textual markup; widgets get
+``Content`` objects (which are never parsed) or Markdown whose every punctuation mark is escaped.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from urllib.parse import urlsplit, urlunsplit
+
+# C0/C1 controls (terminal escapes start with ESC or CSI), except tab and newline; also bidi overrides.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SPACE = re.compile(r"\s+")
+# Every ASCII punctuation character may be backslash-escaped in CommonMark.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~\"'&=:$%^;,?@/])")
+
+
+def clean(text: str | None) -> str:
+    """Text with control characters removed (newlines and tabs kept)."""
+    if not text:
+        return ""
+    return _CONTROL.sub("", text)
+
+
+def one_line(text: str | None) -> str:
+    """Text on one line with runs of whitespace collapsed."""
+    return _SPACE.sub(" ", clean(text)).strip()
+
+
+def safe_url(url: str | None) -> str:
+    """A URL fit to show: no user:password@, no control characters."""
+    url = one_line(url)
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        if parts.username or parts.password:
+            host = parts.hostname or ""
+            if parts.port:
+                host = f"{host}:{parts.port}"
+            parts = parts._replace(netloc=host)
+        return urlunsplit(parts)
+    except ValueError:
+        return url
+
+
+def is_web_url(url: str | None) -> bool:
+    """True for http and https links, the only ones Newsdesk opens."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def markdown_escape(text: str) -> str:
+    """Plain text as Markdown that renders to exactly that text (nothing becomes markup)."""
+    return _MD_SPECIAL.sub(r"\\\1", clean(text))
+
+
+def paragraphs_markdown(text: str) -> str:
+    """Plain text with blank-line separated paragraphs as escaped Markdown paragraphs."""
+    paras = [one_line(p) for p in re.split(r"\n\s*\n", clean(text))]
+    return "\n\n".join(markdown_escape(p) for p in paras if p)
+
+
+def markdown_link(label: str, url: str) -> str:
+    """A Markdown link whose label and target cannot break out of the link syntax."""
+    target = safe_url(url).replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+    target = target.replace("<", "%3C").replace(">", "%3E")
+    return f"[{markdown_escape(one_line(label))}]({target})"
+
+
+def format_time(ts: int | float | None) -> str:
+    if not ts:
+        return ""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+
+
+def format_size(length: int | None) -> str:
+    if not length or length < 0:
+        return "size unknown"
+    size = float(length)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{length} B"
+
+
+def width_safe(text: str) -> str:
+    """Normalise text so that combining tricks cannot hide characters."""
+    return unicodedata.normalize("NFC", text)

@@ -1,0 +1,499 @@
+"""Drive the real app with keys and check what it wrote to the database (through a second Store)."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import types
+
+import pytest
+from textual.widgets import Input
+
+from reader.models import ParsedStory, RefreshSummary, FeedRefresh, StoryFilter
+from reader.store import Store
+from reader.ui.screens.dialogs import AddFeedScreen, ConfirmScreen, FirstRunScreen, MessageScreen
+from reader.ui.screens.help import HelpScreen
+from tests.conftest import T0
+
+SIZE = (120, 36)
+
+
+def story_id(check: Store, uid: str) -> int:
+    return check.conn.execute("SELECT id FROM stories WHERE uid = ?", (uid,)).fetchone()[0]
+
+
+def is_read(check: Store, uid: str) -> bool:
+    return check.get_story(story_id(check, uid)).read
+
+
+def is_saved(check: Store, uid: str) -> bool:
+    return check.get_story(story_id(check, uid)).saved
+
+
+def current_uid(app, check: Store) -> str:
+    return check.get_story(app.stories.current_story_id).uid
+
+
+async def test_starts_on_all_stories_newest_first(make_app, check):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.stories.row_count == 8
+        assert current_uid(app, check) == "t0"
+        assert app.focused is app.stories
+
+
+async def test_enter_opens_and_marks_read_at_once(make_app, check):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j")
+        await pilot.pause()
+        assert current_uid(app, check) == "b0"
+        assert not is_read(check, "b0"), "moving the cursor alone does not mark read"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert is_read(check, "b0")
+        assert app.reading.story.uid == "b0"
+        assert not is_read(check, "t0")
+
+
+async def test_mark_read_delay_never(make_app, check, settings):
+    app = make_app(settings=dataclasses.replace(settings, mark_read_delay=None))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert not is_read(check, "t0")
+        await pilot.press("m")
+        assert is_read(check, "t0")
+
+
+async def test_mark_read_delay_waits_and_moving_on_cancels(make_app, check, settings):
+    app = make_app(settings=dataclasses.replace(settings, mark_read_delay=1.0))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        assert not is_read(check, "t0")
+        await pilot.pause(1.3)
+        assert is_read(check, "t0")
+        await pilot.press("j", "enter", "j", "enter")  # open b0, then leave it before the delay
+        await pilot.pause(1.3)
+        assert not is_read(check, "b0")
+        assert is_read(check, "c0")
+
+
+async def test_m_toggles_and_u_undoes(make_app, check):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        assert is_read(check, "t0")
+        await pilot.press("m")
+        assert not is_read(check, "t0")
+        await pilot.press("m", "u")
+        assert not is_read(check, "t0")
+
+
+async def test_A_marks_the_view_read_and_u_brings_it_back(make_app, check, feeds):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.go_to_feed(feeds["tech"])
+        await pilot.pause()
+        await pilot.press("A")
+        assert check.unread_count(StoryFilter(feed_id=feeds["tech"])) == 0
+        assert check.unread_count(StoryFilter()) == 4, "other feeds untouched"
+        await pilot.press("u")
+        assert check.unread_count(StoryFilter(feed_id=feeds["tech"])) == 4
+
+
+async def test_s_saves_and_unsaves(make_app, check):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        assert is_saved(check, "t0")
+        await pilot.press("s")
+        assert not is_saved(check, "t0")
+        await pilot.press("s", "u")
+        assert not is_saved(check, "t0")
+
+
+async def test_n_and_p_open_next_and_previous_unread(make_app, check):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        check.mark_read([story_id(check, "b0")])
+        app.stories.invalidate()
+        await pilot.press("n")
+        await pilot.pause()
+        assert current_uid(app, check) == "c0", "b0 was read already, n skips it"
+        assert is_read(check, "c0")
+        await pilot.press("p")
+        await pilot.pause()
+        assert current_uid(app, check) == "t0"
+        assert is_read(check, "t0")
+
+
+async def test_j_k_g_G_move(make_app, check):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "j")
+        assert current_uid(app, check) == "c0"
+        await pilot.press("k")
+        assert current_uid(app, check) == "b0"
+        await pilot.press("G")
+        assert current_uid(app, check) == "b1"
+        await pilot.press("g")
+        assert current_uid(app, check) == "t0"
+        await pilot.press("down", "down", "up")
+        assert current_uid(app, check) == "b0"
+
+
+async def test_space_opens_pages_then_moves_to_next_unread(make_app, check):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        assert app.open_story_id == story_id(check, "t0")
+        assert is_read(check, "t0")
+        for _ in range(10):
+            if app.open_story_id != story_id(check, "t0"):
+                break
+            await pilot.press("space")
+            await pilot.pause()
+        assert current_uid(app, check) == "b0"
+        assert is_read(check, "b0")
+
+
+async def test_o_opens_only_web_links(make_app, check, monkeypatch):
+    app = make_app()
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, new_tab=True: opened.append(url))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        assert opened == ["https://tech.example/0"]
+        app.stories.move_to(story_id(check, "c0"))  # its link is javascript:
+        await pilot.press("o")
+        await pilot.pause()
+        assert opened == ["https://tech.example/0"]
+        assert any("only http and https" in n.message for n in app._notifications)
+
+
+async def test_y_copies_the_link(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("y")
+        assert app.clipboard == "https://tech.example/0"
+
+
+async def test_search_and_escape_leaves_it(make_app, check):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"harbour", "enter")
+        await pilot.pause()
+        assert app.view.query == "harbour"
+        assert app.stories.row_count == 8  # every story's text mentions the harbour
+        await pilot.press("slash", "ctrl+u", *"festival", "enter")
+        await pilot.pause()
+        assert app.stories.row_count == 1
+        assert current_uid(app, check) == "c1"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.view == StoryFilter("all")
+        assert app.stories.row_count == 8
+
+
+async def test_f_cycles_all_unread_saved(make_app, check):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")  # t0 read
+        await pilot.press("f")
+        assert app.view.state == "unread"
+        assert app.stories.row_count == 7
+        await pilot.press("f")
+        assert app.view.state == "saved"
+        assert app.stories.row_count == 0
+        await pilot.press("f")
+        assert app.view.state == "all"
+
+
+async def test_brackets_step_through_feeds(make_app, feeds):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        order = app.sidebar.feed_ids()
+        assert order == [feeds["blog"], feeds["city"], feeds["tech"]]
+        await pilot.press("right_square_bracket")
+        assert app.view.feed_id == feeds["blog"]
+        await pilot.press("right_square_bracket")
+        assert app.view.feed_id == feeds["city"]
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert app.view.feed_id == feeds["tech"]
+
+
+async def test_sidebar_enter_chooses_a_view(make_app, feeds):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("shift+tab")
+        assert app.focused is app.sidebar
+        await pilot.press("j", "enter")  # Unread
+        await pilot.pause()
+        assert app.view == StoryFilter("unread")
+        await pilot.press("j", "j", "enter")  # A Blog (outside a folder), within unread
+        await pilot.pause()
+        assert app.view == StoryFilter("unread", feed_id=feeds["blog"])
+
+
+async def test_e_shows_the_feeds_last_error(make_app, feeds):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.go_to_feed(feeds["blog"])
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, MessageScreen)
+        assert "HTTP 500" in app.screen.body
+        await pilot.press("escape")
+        assert not isinstance(app.screen, MessageScreen)
+
+
+async def test_d_removes_a_feed_after_confirmation(make_app, check, feeds):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.go_to_feed(feeds["blog"])
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "secret" not in app.screen.question
+        await pilot.press("n")
+        await pilot.pause()
+        assert check.get_feed(feeds["blog"]) is not None
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert check.get_feed(feeds["blog"]) is None
+        assert app.stories.row_count == 6
+
+
+class AddFeedError(Exception):
+    pass
+
+
+def fake_refresh_module(monkeypatch, **functions):
+    """Stand in for reader.refresh (the network) with the given functions."""
+    module = types.SimpleNamespace(AddFeedError=AddFeedError, **functions)
+    monkeypatch.setitem(sys.modules, "reader.refresh", module)
+    return module
+
+
+async def test_a_adds_a_feed_through_the_dialog(make_app, check, monkeypatch, clock):
+    calls = []
+
+    def fake_add(db_path, url, folder=None, **kwargs):
+        calls.append((url, folder))
+        with Store(db_path, clock=clock) as store:
+            feed = store.add_feed("https://new.example/feed", title="New Feed", folder=folder)
+            store.save_stories(feed.id, [ParsedStory(uid="n0", title="Fresh", published=T0, text="Hello.")])
+        return feed, FeedRefresh(feed.id, feed.url, new=1)
+
+    fake_refresh_module(monkeypatch, add_feed_from_url=fake_add)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, AddFeedScreen)
+        await pilot.press(*"new.example", "enter", *"Later", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert calls == [("new.example", "Later")]
+        assert check.feed_by_url("https://new.example/feed").folder == "Later"
+        assert app.view.feed_id == check.feed_by_url("https://new.example/feed").id
+        assert app.stories.row_count == 1
+
+
+async def test_add_feed_failure_is_told(make_app, monkeypatch):
+    def failing(db_path, url, folder=None, **kwargs):
+        raise AddFeedError("no feed found at that page")
+
+    fake_refresh_module(monkeypatch, add_feed_from_url=failing)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", *"x.example", "enter", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any("no feed found" in n.message for n in app._notifications)
+
+
+async def test_refresh_keeps_the_cursor_and_shows_new_stories(make_app, check, monkeypatch, clock, feeds):
+    seen = []
+
+    def fake_refresh(db_path, feed_ids=None, *, on_progress=None, clock=clock, **kwargs):
+        seen.append(feed_ids)
+        with Store(db_path, clock=clock) as store:
+            store.save_stories(feeds["tech"], [ParsedStory(uid="t9", title="Breaking", published=T0 + 60, text="News.")])
+        result = FeedRefresh(feeds["tech"], "https://tech.example/feed.xml", new=1)
+        if on_progress:
+            on_progress(1, 1, result)
+        return RefreshSummary(feeds=(result,))
+
+    fake_refresh_module(monkeypatch, refresh=fake_refresh)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        reading = app.stories.current_story_id
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert seen == [None]
+        assert app.stories.row_count == 9
+        assert app.stories.current_story_id == reading
+        assert app.reading.story.id == reading
+        await pilot.press("R")  # the current story's feed
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert seen[-1] == (feeds["blog"],)
+
+
+async def test_tab_moves_between_panes_and_b_S_toggle(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("tab")
+        assert app.focused is app.reading
+        await pilot.press("tab")
+        assert app.focused is app.summary
+        await pilot.press("tab")
+        assert app.focused is app.sidebar
+        await pilot.press("b")
+        assert not app.sidebar.display or app.has_class("-hide-sidebar")
+        assert app.focused is app.stories
+        await pilot.press("S")
+        await pilot.pause()
+        assert not app.summary.is_displayed if hasattr(app.summary, "is_displayed") else app.has_class("-hide-summary")
+
+
+async def test_narrow_list_and_reading_pane_take_turns(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.screen.has_class("-narrow")
+        assert app.stories.region.width > 0
+        assert app.reading.region.width == 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.reading.region.width == 80
+        assert app.stories.region.width == 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.stories.region.width > 0
+
+
+async def test_v_switches_between_article_and_feed_text(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        app.reading.set_article(app.open_story_id, "# Full\n\nThe whole article.", None)
+        await pilot.pause()
+        assert app.reading.showing == "article"
+        await pilot.press("v")
+        assert app.reading.showing == "feed"
+        await pilot.press("v")
+        assert app.reading.showing == "article"
+
+
+async def test_help_lists_every_binding(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        ids = {row[2] for row in app.screen.rows}
+        assert ids == {b.id for b in app.BINDINGS}
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_command_palette_offers_every_action(make_app):
+    from reader.ui.app import NewsdeskCommands
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        provider = NewsdeskCommands(app.screen)
+        names = [name for name, _, _ in provider._commands()]
+        for binding in app.BINDINGS:
+            assert binding.description in names
+        assert any(name.startswith("Go to feed: Tech Daily") for name in names)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CommandPalette"
+
+
+async def test_q_quits(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_keys_remap_from_settings(make_app, settings, check):
+    app = make_app(settings=dataclasses.replace(settings, keys={"cursor_down": "x", "nonsense": "z"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x")
+        assert current_uid(app, check) == "b0"
+        await pilot.press("j")
+        assert current_uid(app, check) == "b0", "j is no longer bound"
+        assert any("nonsense" in n.message for n in app._notifications)
+
+
+async def test_config_problems_and_bad_theme_are_shown(make_app, settings):
+    app = make_app(settings=dataclasses.replace(settings, theme="no-such-theme"), problems=["config.toml line 3: oops"])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("line 3" in m for m in messages)
+        assert any("no-such-theme" in m for m in messages)
+
+
+async def test_text_from_feeds_is_never_markup(make_app, check):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.stories.move_to(story_id(check, "c0"))
+        await pilot.press("enter")
+        await pilot.pause()
+        head = str(app.reading.head_content(app.reading.story))
+        assert "Tram line [red]approved[/red]" in head
+        assert "City [b]Paper[/b]" in head
+        sidebar_text = " ".join(str(app.sidebar.get_option_at_index(i).prompt) for i in range(app.sidebar.option_count))
+        assert "City [b]Paper[/b]" in sidebar_text
+        assert "secret" not in sidebar_text
+
+
+async def test_first_run_offers_the_demo(tmp_path, clock, settings):
+    from reader.ui.app import NewsdeskApp
+
+    pytest.importorskip("reader.demo")
+    app = NewsdeskApp(tmp_path / "empty.db", clock=clock, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, FirstRunScreen)
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert app.stories.row_count > 0
+    with Store(tmp_path / "empty.db") as store:
+        assert store.list_feeds()
+
+
+async def test_a_refresh_ending_under_a_dialog_updates_the_panes(make_app, monkeypatch, clock, feeds):
+    def fake_refresh(db_path, feed_ids=None, *, on_progress=None, clock=clock, **kwargs):
+        with Store(db_path, clock=clock) as store:
+            store.save_stories(feeds["tech"], [ParsedStory(uid="t9", title="Breaking", published=T0 + 60, text="News.")])
+        return RefreshSummary(feeds=(FeedRefresh(feeds["tech"], "x", new=1),))
+
+    fake_refresh_module(monkeypatch, refresh=fake_refresh)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        app.action_refresh_all()  # as the auto-refresh timer would, under the help screen
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert app.stories.row_count == 9

@@ -261,6 +261,9 @@ async def test_next_and_previous_unread_search_in_chunks(store, clock, monkeypat
         assert widget.cursor_index == 3
         await pilot.press("n")
         assert widget.cursor_index == 1200
+        # a jump off screen puts the cursor in the middle, with the stories around it in view
+        height = widget.scrollable_content_region.height
+        assert widget.scroll_offset.y == 1200 - height // 2
         assert "Story 1200" in widget.current_row.title
         assert max(fetched) <= 500  # never the whole list at once
         assert widget.next_unread() is False and widget.cursor_index == 1200

@@ -27,7 +27,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -42,7 +42,8 @@ except ImportError:  # pragma: no cover - depends on what colleagues have landed
 
 # Terminal escape sequences (CSI, OSC, two-byte ESC) go whole, so no "[31m" debris is left behind.
 _ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])?")
-# C0/C1 controls, bidi overrides and isolates, zero-width characters that upset cell widths.
+# Also applied after reader.text: C0/C1 controls, bidi marks, overrides and isolates, and the
+# zero-width characters that make cell widths disagree with the terminal's.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _SPACE = re.compile(r"\s+")
 
@@ -58,11 +59,9 @@ def one_line(text: str | None) -> str:
     """Text from the network fit for one terminal line: no escapes, no controls, no newlines."""
     if not text:
         return ""
-    text = _SPACE.sub(" ", _ESCAPE.sub("", text))
-    text = _CONTROL.sub("", text).strip()
-    if _core_one_line is not None:
-        text = _core_one_line(text)
-    return text
+    text = _core_one_line(text) if _core_one_line is not None else _ESCAPE.sub("", text)
+    # Whitespace first (newlines become spaces, not nothing), then what is left of the controls.
+    return " ".join(_CONTROL.sub("", _SPACE.sub(" ", text)).split())
 
 
 def fit(text: str, width: int) -> str:
@@ -202,6 +201,8 @@ class StoryList(ScrollView, can_focus=True):
         self._highlighted: int | None = None  # the story id last announced with Highlighted
         self._rows: LRUCache[int, object] = LRUCache(ROW_CACHE_SIZE)
         self._strips: LRUCache[tuple, Strip] = LRUCache(STRIP_CACHE_SIZE)
+        self._styles: dict[tuple[bool, bool, bool], tuple[Style, ...]] = {}
+        self._frame: tuple[int, float, bool] | None = None  # (width, now, focused) while painting
 
     # -- state ------------------------------------------------------------------------------
 
@@ -291,10 +292,16 @@ class StoryList(ScrollView, can_focus=True):
         if story_ids is None:
             self._rows.clear()
             self._strips.clear()
-        else:
-            for story_id in story_ids:
-                self._rows.discard(story_id)
-        self.refresh()
+            self.refresh()
+            return
+        changed = set(story_ids)
+        for story_id in changed:
+            self._rows.discard(story_id)
+        # Repaint only the lines on screen that show those stories: a smaller screen update.
+        top = self.scroll_offset.y
+        for index in range(top, min(top + self._page_height(), len(self._ids))):
+            if self._ids[index] in changed:
+                self.refresh_line(index)
 
     # -- cursor actions ---------------------------------------------------------------------
 
@@ -376,7 +383,9 @@ class StoryList(ScrollView, can_focus=True):
         if old != index:
             self.refresh_line(old)
             self.refresh_line(index)
-        self._scroll_cursor_into_view()
+        # A step (j/k) scrolls by a line; a jump off screen (n, G, move_to) centres the cursor, so
+        # the stories around it are in view and the next few jumps need no scrolling.
+        self._scroll_cursor_into_view(centre=abs(index - old) > 1)
         self._announce()
 
     def _page(self, direction: int) -> None:
@@ -397,17 +406,21 @@ class StoryList(ScrollView, can_focus=True):
             return  # _on_mount brings the cursor into view
         self.scroll_to(y=max(0, min(y, self.max_scroll_y)), animate=False, force=True)
 
-    def _scroll_cursor_into_view(self) -> None:
+    def _scroll_cursor_into_view(self, centre: bool = False) -> None:
         height = self._page_height()
         if height <= 0:
             # Not laid out yet: look again once we have a size.
             if self.is_mounted:
-                self.call_after_refresh(self._scroll_cursor_into_view)
+                self.call_after_refresh(self._scroll_cursor_into_view, centre)
             return
         top = self.scroll_offset.y
-        if self._cursor < top:
+        if top <= self._cursor < top + height:
+            return
+        if centre:
+            self._scroll_y_to(self._cursor - height // 2)
+        elif self._cursor < top:
             self._scroll_y_to(self._cursor)
-        elif self._cursor >= top + height:
+        else:
             self._scroll_y_to(self._cursor - height + 1)
 
     def _announce(self) -> None:
@@ -486,35 +499,62 @@ class StoryList(ScrollView, can_focus=True):
 
     # -- rendering --------------------------------------------------------------------------
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()
-
     def _on_mount(self, event: events.Mount) -> None:
         self._scroll_cursor_into_view()
 
     def _on_resize(self, event: events.Resize) -> None:
         self._scroll_cursor_into_view()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._strips.clear()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Width, time and focus are the same for every line of one paint: look them up once.
+        self._frame = (self.scrollable_content_region.width, self.clock(), self.has_focus)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width, now, focused = self._frame or (
+            self.scrollable_content_region.width, self.clock(), self.has_focus
+        )
         index = self.scroll_offset.y + y
         if not self._ids:
             return self._render_empty(y, width)
-        if index >= len(self._ids) or width <= 0:
-            return Strip.blank(width, self.rich_style)
-        row = self._row_at(index)
+        row = self._row_at(index) if index < len(self._ids) and width > 0 else None
         if row is None:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._row_styles(True, False, focused)[0])
         selected = index == self._cursor
-        age = format_age(row.published, self.clock())
-        key = (row.id, width, selected, self.has_focus, row.read, row.saved, age, row.title,
+        age = format_age(row.published, now)
+        key = (row.id, width, selected, focused, row.read, row.saved, age, row.title,
                row.feed_title)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._render_row(row, width, selected, age)
+            strip = self._render_row(row, width, self._row_styles(row.read, selected, focused), age)
             self._strips.set(key, strip)
         return strip
+
+    def _row_styles(self, read: bool, selected: bool, focused: bool) -> tuple[Style, ...]:
+        """Styles of a row's text, saved mark, source and age (cached until the styles change)."""
+        key = (read, selected, focused)
+        styles = self._styles.get(key)
+        if styles is None:
+            get = self.get_component_rich_style
+            base = self.rich_style + get(
+                "story-list--read" if read else "story-list--unread", partial=True
+            )
+            cursor = get("story-list--cursor", partial=True) if selected else Style()
+            styles = self._styles[key] = (
+                base + cursor,
+                base + get("story-list--saved", partial=True) + cursor,
+                base + get("story-list--source", partial=True) + cursor,
+                base + get("story-list--age", partial=True) + cursor,
+            )
+        return styles
 
     def _render_empty(self, y: int, width: int) -> Strip:
         base = self.rich_style
@@ -529,26 +569,18 @@ class StoryList(ScrollView, can_focus=True):
             [Segment(" " * left, base), Segment(text, style), Segment(" " * right, base)], width
         )
 
-    def _render_row(self, row: StoryRow, width: int, selected: bool, age: str) -> Strip:
+    def _render_row(
+        self, row: StoryRow, width: int, styles: tuple[Style, ...], age: str
+    ) -> Strip:
         """One story as a line of exactly ``width`` cells. Feed text goes in as plain segments,
         never as markup, so "[bold]" or "[@click=...]" in a title is shown as typed."""
-        get = self.get_component_rich_style
-        base = self.rich_style + get("story-list--unread" if not row.read else "story-list--read",
-                                     partial=True)
-        cursor = get("story-list--cursor", partial=True) if selected else Style()
-        text_style = base + cursor
-        saved_style = base + get("story-list--saved", partial=True) + cursor
-        source_style = base + get("story-list--source", partial=True) + cursor
-        age_style = base + get("story-list--age", partial=True) + cursor
-
+        text_style, saved_style, source_style, age_style = styles
         # " ● ★ Source  Title…  3h " — the source column grows with the width, 10 to 20 cells.
         source_width = 0 if width < 50 else max(10, min(20, width // 6))
         fixed = 1 + 2 + 2 + (source_width + 2 if source_width else 0) + 1 + AGE_WIDTH + 1
         title_width = max(0, width - fixed)
         segments = [
-            Segment(" ", text_style),
-            Segment(" " if row.read else "●", text_style),
-            Segment(" ", text_style),
+            Segment("   " if row.read else " ● ", text_style),
             Segment("★" if row.saved else " ", saved_style),
             Segment(" ", text_style),
         ]
@@ -561,5 +593,6 @@ class StoryList(ScrollView, can_focus=True):
             Segment(age.rjust(AGE_WIDTH)[-AGE_WIDTH:], age_style),
             Segment(" ", text_style),
         ]
-        strip = Strip(segments)
-        return strip.crop_extend(0, width, text_style) if strip.cell_length != width else strip
+        if title_width:  # every column was fitted to its width: the line is exactly ``width``
+            return Strip(segments, width)
+        return Strip(segments).crop_extend(0, width, text_style)

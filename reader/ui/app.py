@@ -261,7 +261,7 @@ class NewsdeskApp(App[None]):
     # -- bindings as data (help screen, command palette) --------------------------------------
 
     def command_bindings(self) -> list[Binding]:
-        return [b for b in Binding.make_bindings(self.BINDINGS) if b.id]
+        return [b for b in self.BINDINGS if isinstance(b, Binding) and b.id]
 
     def binding_keys(self, binding: Binding) -> str:
         keys = self.keymap.get(binding.id or "", binding.key)

@@ -406,6 +406,7 @@ async def test_help_lists_every_binding(make_app):
         assert isinstance(app.screen, HelpScreen)
         ids = {row[2] for row in app.screen.rows}
         assert ids == {b.id for b in app.BINDINGS}
+        assert len(app.screen.rows) == len(app.BINDINGS), "one row per binding, its keys together"
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 

@@ -80,8 +80,9 @@ class Sidebar(OptionList):
                 unread = sum(f.unread for f in feeds if f.folder == folder)
                 rows.append((Place("folder", folder=folder), folder, unread, "folder"))
             mark = "failed" if feed.last_error else "feed"
-            indent = "  " if feed.folder else ""
-            rows.append((Place("feed", feed_id=feed.id), indent + feed.display_title, feed.unread, mark))
+            if feed.folder:
+                mark += "-in-folder"
+            rows.append((Place("feed", feed_id=feed.id), feed.display_title, feed.unread, mark))
         self._rows = rows
         self.places = [r[0] for r in rows]
         self._rebuild(keep)
@@ -99,15 +100,17 @@ class Sidebar(OptionList):
     def _label(self, label: str, count: int, kind: str, width: int) -> Content:
         label = one_line(label)
         number = str(count) if count else ""
+        indent = ""
+        if kind.endswith("-in-folder"):
+            indent, kind = "  ", kind.removesuffix("-in-folder")
         flag = "! " if kind == "failed" else ""
-        room = width - len(number) - len(flag) - 1
+        room = width - len(indent) - len(flag) - len(number) - 1
         if len(label) > room:
             label = label[: max(1, room - 1)] + "…"
+        pad = " " * max(1, width - len(indent) - len(flag) - len(label) - len(number))
         style = {"view": "bold", "folder": "bold $accent", "failed": "$error"}.get(kind, "")
-        pad = " " * max(1, width - len(flag) - len(label) - len(number))
-        return Content.assemble(
-            (flag, "bold $error"), (label, style), pad, (number, "$text-muted" if kind != "view" else "bold")
-        )
+        number_style = "bold" if kind == "view" else "$text-muted"
+        return Content.assemble(indent, (flag, "bold $error"), (label, style), pad, (number, number_style))
 
     def on_resize(self) -> None:
         if self._rows:

@@ -277,15 +277,16 @@ class Store:
             pass
 
     def _migrate(self, existed: bool) -> None:
-        if not migrations.pending(self.db):
+        pending = migrations.pending(self.db)
+        if not pending:
             return
+        if existed and migrations.applied(self.db):
+            # Before the write lock: SQLite cannot back up from a connection mid-transaction.
+            self._backup_before_migration(pending[0].name)
         # Hold the write lock for the whole upgrade, and look again once we have it: another
         # process may have migrated meanwhile. A kill mid-way rolls the whole upgrade back.
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            pending = migrations.pending(self.db)
-            if pending and existed and migrations.applied(self.db):
-                self._backup_before_migration(pending[0].name)
             migrations.apply(self.db)
         except BaseException:
             self.conn.rollback()

@@ -1,0 +1,259 @@
+import sqlite3
+
+import pytest
+
+from reader import store as store_module
+from reader.models import Enclosure, ParsedStory, StoryFilter
+from reader.store import FeedExists, Store, StoreError, fts_query
+from tests.conftest import T0
+
+
+def story(uid, title="A title", published=T0 - 3600, text="", chash=None, **kw):
+    return ParsedStory(uid=uid, title=title, published=published, text=text,
+                       content_hash=chash or f"{uid}:{title}:{text}", **kw)
+
+
+def test_new_database_has_schema_wal_and_foreign_keys(store, db_path):
+    conn = sqlite3.connect(db_path)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"feeds", "stories", "stories_fts", "_sqlite_migrations"} <= tables
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+    applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")]
+    assert applied == ["0001_initial"]
+
+
+def test_reopening_does_not_migrate_again(db_path, clock):
+    Store(db_path, clock=clock).close()
+    with Store(db_path, clock=clock) as s:
+        assert len(s.conn.execute("SELECT * FROM _sqlite_migrations").fetchall()) == 1
+    assert not list(db_path.parent.glob("*.bak"))
+
+
+def test_a_file_that_is_not_sqlite_is_refused(tmp_path):
+    bad = tmp_path / "notes.db"
+    bad.write_text("this is not a database, it is a shopping list\n" * 20)
+    with pytest.raises(StoreError, match="not a Newsdesk database"):
+        Store(bad)
+
+
+def test_someone_elses_sqlite_database_is_refused_and_left_alone(tmp_path):
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="not a Newsdesk database"):
+        Store(other)
+    tables = {r[0] for r in sqlite3.connect(other).execute("SELECT name FROM sqlite_master")}
+    assert tables == {"invoices"}
+
+
+def test_a_new_migration_backs_up_the_database_first(db_path, clock, monkeypatch):
+    with Store(db_path, clock=clock) as s:
+        feed = s.add_feed("https://example.org/feed")
+        s.save_stories(feed.id, [story("a")])
+    extra = store_module.Migrations("newsdesk")
+    for m in store_module.migrations._migrations:
+        extra._migrations.append(m)
+
+    @extra(name="0002_test_column")
+    def _add(db):
+        db.execute("ALTER TABLE feeds ADD COLUMN test_column TEXT")
+
+    monkeypatch.setattr(store_module, "migrations", extra)
+    with Store(db_path, clock=clock) as s:
+        assert "test_column" in {r[1] for r in s.conn.execute("PRAGMA table_info(feeds)")}
+    backups = list(db_path.parent.glob("newsdesk.db.before-0002_test_column.bak"))
+    assert len(backups) == 1
+    copy = sqlite3.connect(backups[0])
+    assert copy.execute("SELECT count(*) FROM stories").fetchone()[0] == 1
+    assert "test_column" not in {r[1] for r in copy.execute("PRAGMA table_info(feeds)")}
+
+
+def test_add_feed_twice_raises_with_the_existing_feed(store):
+    first = store.add_feed("https://example.org/feed", title="Example", folder="News")
+    with pytest.raises(FeedExists) as info:
+        store.add_feed("https://example.org/feed")
+    assert info.value.feed.id == first.id
+    assert first.folder == "News" and first.title == "Example"
+
+
+def test_find_feed_by_id_url_and_title(store):
+    a = store.add_feed("https://a.example/feed", title="Alpha News")
+    b = store.add_feed("https://b.example/feed", title="Beta")
+    assert store.find_feed(str(a.id)).id == a.id
+    assert store.find_feed("https://b.example/feed").id == b.id
+    assert store.find_feed("alpha news").id == a.id
+    with pytest.raises(StoreError, match="no such feed"):
+        store.find_feed("Gamma")
+
+
+def test_save_stories_inserts_updates_and_keeps_history(store):
+    feed = store.add_feed("https://example.org/feed")
+    assert store.save_stories(feed.id, [story("a"), story("b")]) == (2, 0)
+    # b changed, a unchanged, c new; a missing from a later fetch stays
+    assert store.save_stories(feed.id, [story("b", title="B v2"), story("a"), story("c")]) == (1, 1)
+    assert store.save_stories(feed.id, [story("c")]) == (0, 0)
+    titles = sorted(r.title for r in store.list_stories())
+    assert titles == ["A title", "A title", "B v2"]
+
+
+def test_refresh_never_touches_read_or_saved_state(store, clock):
+    feed = store.add_feed("https://example.org/feed")
+    store.save_stories(feed.id, [story("a"), story("b")])
+    ids = {r.title: r.id for r in store.list_stories()}
+    a_id = store.story_ids(StoryFilter())[0]
+    store.mark_read([a_id])
+    store.mark_saved([a_id])
+    before = store.get_story(a_id)
+    clock.advance(60)
+    store.save_stories(feed.id, [story("a", title="Changed"), story("b", title="Changed too")])
+    after = store.get_story(a_id)
+    assert after.title == "Changed"
+    assert (after.read, after.read_at, after.saved, after.saved_at) == (
+        True, before.read_at, True, before.saved_at)
+    assert len(ids) == 1  # both stories share a title before the change
+
+
+def test_duplicate_ids_in_one_batch_keep_the_first(store):
+    feed = store.add_feed("https://example.org/feed")
+    new, _ = store.save_stories(feed.id, [story("x", title="first"), story("x", title="second")])
+    assert new == 1
+    assert [r.title for r in store.list_stories()] == ["first"]
+
+
+def test_undated_and_future_stories_get_first_seen_time(store, clock):
+    feed = store.add_feed("https://example.org/feed")
+    store.save_stories(feed.id, [story("undated", published=None),
+                                 story("future", published=T0 + 10 * 365 * 86400)])
+    rows = store.list_stories()
+    assert {r.published for r in rows} == {int(clock())}
+
+
+def test_feed_order_is_kept_for_equal_dates(store):
+    feed = store.add_feed("https://example.org/feed")
+    store.save_stories(feed.id, [story(str(i), title=f"item {i}", published=None) for i in range(5)])
+    assert [r.title for r in store.list_stories()] == [f"item {i}" for i in range(5)]
+
+
+def test_filters_and_counts(store):
+    f1 = store.add_feed("https://one.example/feed", title="One", folder="World")
+    f2 = store.add_feed("https://two.example/feed", title="Two")
+    store.save_stories(f1.id, [story(f"1-{i}", published=T0 - i * 60) for i in range(4)])
+    store.save_stories(f2.id, [story(f"2-{i}", published=T0 - i * 90) for i in range(3)])
+    one_ids = store.story_ids(StoryFilter(feed_id=f1.id))
+    store.mark_read(one_ids[:2])
+    store.mark_saved(one_ids[3:])
+    assert store.count_stories() == 7
+    assert store.count_stories(StoryFilter("unread")) == 5
+    assert store.count_stories(StoryFilter("unread", feed_id=f1.id)) == 2
+    assert store.count_stories(StoryFilter("saved")) == 1
+    assert store.count_stories(StoryFilter(folder="World")) == 4
+    all_rows = store.list_stories()
+    assert [r.published for r in all_rows] == sorted((r.published for r in all_rows), reverse=True)
+    counts = {f.title: (f.unread, f.total) for f in store.list_feeds()}
+    assert counts == {"One": (2, 4), "Two": (3, 3)}
+
+
+def test_every_list_query_uses_an_index(store):
+    """The story list must never scan the table: each filter is served by a named index."""
+    f = store.add_feed("https://one.example/feed", folder="World")
+    for flt in (StoryFilter(), StoryFilter("unread"), StoryFilter("saved"),
+                StoryFilter(feed_id=f.id), StoryFilter("unread", feed_id=f.id)):
+        where, params, index = store._where(flt)
+        plan = " ".join(r[3] for r in store.conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT s.id FROM stories s INDEXED BY {index} WHERE {where}"
+            " ORDER BY s.published DESC, s.id DESC", params))
+        assert "USING" in plan and "INDEX" in plan, (flt, plan)
+        assert "TEMP B-TREE" not in plan, (flt, plan)
+
+
+def test_mark_read_returns_only_changed_ids_and_mark_all_read_respects_scope(store):
+    f1 = store.add_feed("https://one.example/feed")
+    f2 = store.add_feed("https://two.example/feed")
+    store.save_stories(f1.id, [story("a"), story("b")])
+    store.save_stories(f2.id, [story("c")])
+    a, b = store.story_ids(StoryFilter(feed_id=f1.id))
+    assert store.mark_read([a]) == [a]
+    assert store.mark_read([a]) == []
+    changed = store.mark_all_read(StoryFilter(feed_id=f1.id))
+    assert changed == [b]
+    assert store.count_stories(StoryFilter("unread")) == 1
+    assert sorted(store.mark_read(changed + [a], read=False)) == sorted([a, b])
+
+
+def test_search_ranks_and_survives_syntax_in_queries(store):
+    f = store.add_feed("https://one.example/feed")
+    store.save_stories(f.id, [
+        story("a", title="Tram line approved", text="The council voted for the tram."),
+        story("b", title="Weather", text="Rain, and a tram mentioned once."),
+        story("c", title="Markets", text="Shares rose."),
+    ])
+    ids = store.story_ids(StoryFilter(query="tram"))
+    rows = store.story_rows(ids)
+    assert [r.title for r in rows] == ["Tram line approved", "Weather"]
+    assert store.story_ids(StoryFilter(query="approv")) == ids[:1]  # prefix match
+    for hostile in ['"', "tram OR", "NEAR(", "*", "a AND -b", "'; DROP TABLE stories; --"]:
+        store.story_ids(StoryFilter(query=hostile))  # never a syntax error
+    assert store.count_stories() == 3
+    assert fts_query("   ") is None
+
+
+def test_search_index_follows_updates_and_deletes(store):
+    f = store.add_feed("https://one.example/feed")
+    store.save_stories(f.id, [story("a", title="Old words", text="zebra")])
+    store.save_stories(f.id, [story("a", title="New words", text="giraffe")])
+    assert store.story_ids(StoryFilter(query="zebra")) == []
+    assert len(store.story_ids(StoryFilter(query="giraffe"))) == 1
+    store.remove_feed(f.id)
+    assert store.story_ids(StoryFilter(query="giraffe")) == []
+    assert store.count_stories() == 0
+
+
+def test_marking_read_does_not_rewrite_the_search_index(store):
+    f = store.add_feed("https://one.example/feed")
+    store.save_stories(f.id, [story(str(i), text=f"word{i}") for i in range(50)])
+    before = store.conn.total_changes
+    store.mark_all_read()
+    # 50 story rows changed and nothing else (the FTS triggers fire only on title/text)
+    assert store.conn.total_changes - before == 50
+
+
+def test_enclosures_round_trip(store):
+    f = store.add_feed("https://pod.example/feed")
+    enc = (Enclosure("https://pod.example/ep1.mp3", "audio/mpeg", 12345),)
+    store.save_stories(f.id, [story("ep1", enclosures=enc)])
+    got = store.get_story(store.story_ids()[0])
+    assert got.enclosures == enc
+
+
+def test_update_feed_refuses_user_columns(store):
+    f = store.add_feed("https://one.example/feed", folder="Mine")
+    with pytest.raises(ValueError):
+        store.update_feed(f.id, folder="Theirs")
+    store.update_feed(f.id, last_error="HTTP 500", consecutive_errors=1)
+    got = store.get_feed(f.id)
+    assert (got.last_error, got.consecutive_errors, got.folder) == ("HTTP 500", 1, "Mine")
+
+
+def test_change_feed_url_keeps_stories_and_refuses_a_taken_url(store):
+    f = store.add_feed("http://old.example/feed")
+    other = store.add_feed("https://taken.example/feed")
+    store.save_stories(f.id, [story("a")])
+    assert store.change_feed_url(f.id, "https://new.example/feed")
+    assert store.get_feed(f.id).url == "https://new.example/feed"
+    assert not store.change_feed_url(f.id, other.url)
+    assert store.count_stories(StoryFilter(feed_id=f.id)) == 1
+
+
+def test_due_feeds_skips_disabled_and_waiting(store, clock):
+    a = store.add_feed("https://a.example/feed")
+    b = store.add_feed("https://b.example/feed")
+    c = store.add_feed("https://c.example/feed")
+    store.update_feed(b.id, disabled=1)
+    store.update_feed(c.id, fetch_not_before=int(clock()) + 600)
+    assert [f.id for f in store.due_feeds()] == [a.id]
+    clock.advance(601)
+    assert sorted(f.id for f in store.due_feeds()) == sorted([a.id, c.id])

@@ -126,6 +126,7 @@ _AGENCIES = r"Reuters|AP|AFP|CNN|dpa|Bloomberg|EFE|Lusa|ANSA|APA|UPI|AAP|KNA|epd
 _DATELINE = re.compile(
     rf"""^(?:
         (?:[{_UPPER}][{_UPPER}'’.\-]+(?:[ /,]+[{_UPPER}][{_UPPER}'’.\-]+)*   # LONDON, NEW YORK
+           (?:,\s*[{_UPPER}][\w.'’]*(?:\s[{_UPPER}][\w.'’]*){{0,2}})?         # , Ohio / , D.C.
            (?:,\s*[{_UPPER}][a-zà-ÿ]{{2,9}}\.?\s+\d{{1,2}}                # , March 3
             |,\s*\d{{1,2}}\.?\s+[A-Za-zà-ÿ]{{3,10}}\.?)?                  # , 3 mars / 3. März
            (?:,?\s*\d{{4}})?
@@ -160,6 +161,12 @@ _BOILERPLATE = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
+# "Updated at 9:15 a.m. with ...", "Correction: ...": notes about the article, not its news.
+_EDITORS_NOTE = re.compile(
+    r"^[\W_]*(?:updated?|correction|clarification|editor['’]s\ note|aktualisiert|mise\ à\ jour"
+    r"|actualizado|actualización|atualizado|atualização)\b",
+    re.IGNORECASE,
+)
 _CREDIT_END = re.compile(
     r"(?:\(|/|\bphoto:?\s|\bfoto:?\s)[^()]{0,60}"
     r"(?:Getty Images|AFP|Reuters|AP Photo|AP|EPA|Shutterstock|dpa|Alamy|PA)\)?\.?$"
@@ -192,6 +199,8 @@ def _is_boilerplate(line: str) -> bool:
     words = len(line.split())
     if _BOILERPLATE.match(line):
         return words <= 80
+    if _EDITORS_NOTE.match(line):
+        return words <= 25
     if _BYLINE.match(line) and words <= 10 and line[-1] not in "!?":
         return True
     return words <= 40 and bool(_CREDIT_END.search(line))

@@ -161,6 +161,9 @@ def test_split_empty():
         "We use cookies to improve your experience. By continuing you accept our cookie policy.",
         "Become a member and support independent journalism.",
         "Advertisement",
+        "Updated at 9:15 a.m. with the expected repair time.",
+        "Correction: An earlier version of this story gave the wrong date for the vote.",
+        "Editor's note: This article has been updated.",
         "Photo: Jane Okafor/Meridian",
         "Protesters outside the chamber on Tuesday. (Photo by Sam Lee/Getty Images)",
         "Lesen Sie auch: Die Straßenbahn kommt",
@@ -180,6 +183,8 @@ def test_boilerplate_lines_are_dropped(line):
         ("LONDON (Reuters) - Britain's economy grew.", "Britain's economy grew."),
         ("NEW YORK, March 3 (AP) — Stocks fell.", "Stocks fell."),
         ("WASHINGTON — The Senate voted.", "The Senate voted."),
+        ("DES MOINES, Iowa (Meridian) — Senator Castellanos won.", "Senator Castellanos won."),
+        ("WASHINGTON, D.C. -- The Senate voted.", "The Senate voted."),
         ("(CNN)They may not be aliens.", "They may not be aliens."),
         ("PARIS, 3 mars (AFP) - Le gouvernement a cédé.", "Le gouvernement a cédé."),
         ("Berlin (dpa) - Die Regierung hat entschieden.", "Die Regierung hat entschieden."),
@@ -197,6 +202,9 @@ def test_content_that_mentions_boilerplate_words_is_kept():
     assert clean_text(line) == line
     assert clean_text("By the end of the year the line was open.") == (
         "By the end of the year the line was open."
+    )
+    assert clean_text("US officials said on Monday that talks would resume.") == (
+        "US officials said on Monday that talks would resume."
     )
 
 

@@ -1,0 +1,455 @@
+"""The `newsdesk` command: the app when run bare, and subcommands for scripts and cron.
+
+A CLI command and a key in the app call the same core functions. Output meant for scripts stays
+plain (tab-separated, no colour, no progress bar) when stdout is not a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Sequence, TextIO
+from urllib.parse import urlsplit, urlunsplit
+
+from reader import __version__, paths
+from reader.models import FeedRefresh, StoryFilter, StoryRow
+from reader.store import Store, StoreError
+from reader.text import clean_text, one_line
+
+
+class CliError(Exception):
+    """One clear line for the user, and a non-zero exit status."""
+
+
+def safe_url(url: str | None) -> str:
+    """A URL fit to show: no user:password@, no control characters."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        parts = parts._replace(netloc=host)
+    return one_line(urlunsplit(parts))
+
+
+def format_time(ts: int | None, plain: bool) -> str:
+    if not ts:
+        return "never" if not plain else ""
+    if plain:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+
+
+def format_age(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return "just now"
+
+
+class Output:
+    """Where and how to print: aligned for people on a terminal, tab-separated for scripts."""
+
+    def __init__(self, out: TextIO, err: TextIO):
+        self.out = out
+        self.err = err
+        self.tty = out.isatty()
+
+    @property
+    def width(self) -> int:
+        return shutil.get_terminal_size((100, 24)).columns
+
+    def line(self, text: str = "") -> None:
+        print(text, file=self.out)
+
+    def row(self, *cells: str) -> None:
+        if self.tty:
+            self.line("  ".join(cells))
+        else:
+            self.line("\t".join(c.replace("\t", " ") for c in cells))
+
+    def story(self, row: StoryRow) -> None:
+        flags = ("N" if not row.read else "-") + ("S" if row.saved else "-")
+        title = one_line(row.title)
+        source = one_line(row.feed_title)
+        when = format_time(row.published, plain=not self.tty)
+        if self.tty:
+            source = _fit(source, 18).ljust(18)
+            head = f"{row.id:>7}  {when}  {flags}  {source}  "
+            self.line(head + _fit(title, max(10, self.width - len(head))))
+        else:
+            self.row(str(row.id), when, flags, source, title)
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def cmd_add(args, store: Store, out: Output) -> int:
+    from reader.refresh import AddFeedError, add_feed_from_url
+
+    try:
+        feed, result = add_feed_from_url(store.path, args.url, folder=args.folder, title=args.title,
+                                         clock=store.clock)
+    except AddFeedError as exc:
+        raise CliError(str(exc)) from None
+    out.line(f"Added {one_line(feed.display_title)} <{safe_url(feed.url)}>: {result.new} stories")
+    if result.warning:
+        out.line(f"warning: {one_line(result.warning)}")
+    return 0
+
+
+def cmd_remove(args, store: Store, out: Output) -> int:
+    for ref in args.feeds:
+        feed = store.find_feed(ref)
+        count = store.count_stories(StoryFilter(feed_id=feed.id))
+        store.remove_feed(feed.id)
+        out.line(f"Removed {one_line(feed.display_title)} <{safe_url(feed.url)}> and its {count} stories")
+    return 0
+
+
+def cmd_feeds(args, store: Store, out: Output) -> int:
+    feeds = store.list_feeds()
+    if not feeds:
+        out.line("No feeds yet. Add one with: newsdesk add URL")
+        return 0
+    now = store.now()
+    for f in feeds:
+        status = "disabled" if f.disabled else ("error" if f.last_error else "ok")
+        error = one_line(f.last_error or "")
+        if out.tty:
+            fetched = format_age(now - f.last_fetched) if f.last_fetched else "never"
+            title = _fit(one_line(f.display_title), 32).ljust(32)
+            folder = f"[{one_line(f.folder)}] " if f.folder else ""
+            line = f"{f.id:>5}  {title}  {f.unread:>5}/{f.total:<5}  {fetched:>10}  {folder}{status}"
+            if error:
+                line += f": {error}"
+            out.line(line)
+        else:
+            out.row(str(f.id), one_line(f.display_title), str(f.unread), str(f.total),
+                    format_time(f.last_fetched, plain=True), safe_url(f.url), one_line(f.folder or ""),
+                    status, error)
+    return 0
+
+
+class ProgressBar:
+    def __init__(self, stream: TextIO, total: int):
+        self.stream = stream
+        self.total = total
+
+    def __call__(self, done: int, total: int, result: FeedRefresh) -> None:
+        width = 30
+        filled = int(width * done / max(1, total))
+        bar = "█" * filled + "░" * (width - filled)
+        self.stream.write(f"\rRefreshing {bar} {done}/{total}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\r\x1b[K")
+        self.stream.flush()
+
+
+def cmd_refresh(args, store: Store, out: Output) -> int:
+    from reader.refresh import refresh
+
+    ids = [store.find_feed(ref).id for ref in args.feeds] if args.feeds else None
+    feeds = {f.id: f for f in store.list_feeds()}
+    count = len(ids) if ids is not None else len(feeds)
+    bar = ProgressBar(out.err, count) if out.err.isatty() and count else None
+    try:
+        summary = refresh(store.path, ids, on_progress=bar, clock=store.clock)
+    finally:
+        if bar:
+            bar.close()
+    fetched = [r for r in summary.feeds if not r.skipped]
+    skipped = len(summary.feeds) - len(fetched)
+    failed = summary.failed
+    line = (f"Refreshed {len(fetched)} feed{'s' if len(fetched) != 1 else ''} in {summary.elapsed:.1f} s:"
+            f" {summary.new} new, {summary.updated} updated, {len(failed)} failed")
+    if skipped:
+        line += f", {skipped} not due"
+    out.line(line)
+    for r in failed:
+        feed = feeds.get(r.feed_id)
+        name = one_line(feed.display_title) if feed else safe_url(r.url)
+        print(f"  {name}: {one_line(r.error or '')}", file=out.err)
+    return 1 if failed else 0
+
+
+def cmd_import(args, store: Store, out: Output) -> int:
+    from reader.opml import read_subscriptions
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"no such file: {path}") from None
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        result = read_subscriptions(data, path.name)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    added = existing = 0
+    with store.write():
+        for sub in result.subscriptions:
+            if store.feed_by_url(sub.url):
+                existing += 1
+                continue
+            store.add_feed(sub.url, title=sub.title, folder=sub.folder, site_url=sub.site_url)
+            added += 1
+    out.line(f"Imported {added} feed{'s' if added != 1 else ''}"
+             + (f" ({existing} already subscribed)" if existing else "")
+             + ". Fetch their stories with: newsdesk refresh")
+    for line in result.skipped:
+        print(f"  skipped: {one_line(line)}", file=out.err)
+    return 0
+
+
+def cmd_export(args, store: Store, out: Output) -> int:
+    from reader.opml import write_opml
+
+    text = write_opml(store.list_feeds())
+    if args.file and args.file != "-":
+        Path(args.file).write_text(text, encoding="utf-8")
+        print(f"Exported {len(store.list_feeds())} feeds to {args.file}", file=out.err)
+    else:
+        out.out.write(text)
+    return 0
+
+
+def _filter(args, store: Store) -> StoryFilter:
+    state = "unread" if getattr(args, "unread", False) else "saved" if getattr(args, "saved", False) else "all"
+    feed_id = store.find_feed(args.feed).id if getattr(args, "feed", None) else None
+    return StoryFilter(state=state, feed_id=feed_id)
+
+
+def cmd_stories(args, store: Store, out: Output) -> int:
+    for row in store.list_stories(_filter(args, store), limit=args.limit):
+        out.story(row)
+    return 0
+
+
+def cmd_search(args, store: Store, out: Output) -> int:
+    query = " ".join(args.query)
+    flt = _filter(args, store)
+    rows = store.list_stories(StoryFilter(flt.state, flt.feed_id, query=query), limit=args.limit)
+    if not rows and out.tty:
+        out.line(f"No stories match {one_line(query)!r}")
+    for row in rows:
+        out.story(row)
+    return 0
+
+
+def _story_or_fail(store: Store, story_id: int):
+    story = store.get_story(story_id)
+    if story is None:
+        raise CliError(f"no such story: {story_id}")
+    return story
+
+
+def cmd_show(args, store: Store, out: Output) -> int:
+    story = _story_or_fail(store, args.id)
+    out.line(one_line(story.title))
+    out.line(f"Source: {one_line(story.feed_title)}")
+    if story.author:
+        out.line(f"Author: {one_line(story.author)}")
+    out.line(f"Date:   {format_time(story.published, plain=False)}")
+    if story.url:
+        out.line(f"Link:   {safe_url(story.url)}")
+    flags = [w for w, on in (("unread", not story.read), ("saved", story.saved)) if on]
+    if flags:
+        out.line(f"State:  {', '.join(flags)}")
+    for enc in story.enclosures:
+        size = f", {enc.length:,} bytes" if enc.length else ""
+        out.line(f"Attachment: {safe_url(enc.url)} ({one_line(enc.type) or 'unknown type'}{size})")
+    out.line()
+    out.line(clean_text(story.text).strip() or "(this story has no text in its feed)")
+    return 0
+
+
+def _ids_state(change: Callable[[list[int]], list[int]], verb: str):
+    def run(args, store: Store, out: Output) -> int:
+        ids = list(dict.fromkeys(args.ids))
+        known = set(store.existing_story_ids(ids))
+        missing = [i for i in ids if i not in known]
+        changed = change(store, [i for i in ids if i in known])
+        out.line(f"{verb} {len(changed)} stor{'y' if len(changed) == 1 else 'ies'}")
+        if missing:
+            raise CliError("no such story: " + ", ".join(map(str, missing)))
+        return 0
+
+    return run
+
+
+def cmd_mark_read(args, store: Store, out: Output) -> int:
+    if args.all or args.feed:
+        if args.ids:
+            raise CliError("give story ids or --all/--feed, not both")
+        flt = StoryFilter(feed_id=store.find_feed(args.feed).id) if args.feed else StoryFilter()
+        changed = store.mark_all_read(flt)
+        out.line(f"Marked {len(changed)} stor{'y' if len(changed) == 1 else 'ies'} read")
+        return 0
+    if not args.ids:
+        raise CliError("give story ids, --all or --feed FEED")
+    return _ids_state(lambda s, ids: s.mark_read(ids, True), "Marked read:")(args, store, out)
+
+
+def cmd_config(args, store: Store | None, out: Output) -> int:
+    from reader import config
+
+    if args.default:
+        out.out.write(config.default_config_text())
+    else:
+        out.line(str(paths.config_file()))
+    return 0
+
+
+def cmd_app(args, db_path: Path) -> int:
+    from reader import config
+
+    settings, problems = config.load_settings()
+    demo = bool(args.demo)
+    if demo:
+        from reader.demo import load_demo
+
+        tmp = Path(tempfile.mkdtemp(prefix="newsdesk-demo-"))
+        db_path = tmp / "demo.db"
+        with Store(db_path) as store:
+            load_demo(store)
+    else:
+        Store(db_path).close()  # fail early, with one line, on a database that is not ours
+    from reader.ui.app import run_app
+
+    run_app(db_path, demo=demo, settings=settings, problems=problems)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="newsdesk",
+        description="A keyboard-driven news reader for the terminal. Run without a command to open the app.",
+    )
+    p.add_argument("--db", metavar="PATH", help="database file (default: $NEWSDESK_DB or "
+                   "$XDG_DATA_HOME/newsdesk/newsdesk.db)")
+    p.add_argument("--demo", action="store_true", help="open the app on a throw-away database of demo feeds")
+    p.add_argument("--version", action="version", version=f"newsdesk {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("add", help="subscribe to a feed, or to the feed a web page links to")
+    s.add_argument("url")
+    s.add_argument("--folder", help="put the feed in this folder")
+    s.add_argument("--title", help="call the feed this instead of its own title")
+    s.set_defaults(func=cmd_add)
+
+    s = sub.add_parser("remove", help="unsubscribe from feeds (by id, URL or title) and delete their stories")
+    s.add_argument("feeds", nargs="+", metavar="FEED")
+    s.set_defaults(func=cmd_remove)
+
+    s = sub.add_parser("feeds", help="list feeds: id, title, unread/total, last refresh, last error")
+    s.set_defaults(func=cmd_feeds)
+
+    s = sub.add_parser("refresh", help="fetch new stories (all feeds, or the ones named)")
+    s.add_argument("feeds", nargs="*", metavar="FEED")
+    s.set_defaults(func=cmd_refresh)
+
+    s = sub.add_parser("import", help="subscribe to the feeds in an OPML file or a newsboat urls file")
+    s.add_argument("file")
+    s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("export", help="write subscriptions as OPML (to stdout unless FILE is given)")
+    s.add_argument("file", nargs="?")
+    s.set_defaults(func=cmd_export)
+
+    def story_filters(sp: argparse.ArgumentParser) -> None:
+        g = sp.add_mutually_exclusive_group()
+        g.add_argument("--unread", action="store_true", help="only unread stories")
+        g.add_argument("--saved", action="store_true", help="only saved stories")
+        sp.add_argument("--feed", metavar="FEED", help="only this feed (id, URL or title)")
+        sp.add_argument("--limit", type=_positive, metavar="N", help="at most N stories")
+
+    s = sub.add_parser("stories", help="list stories, newest first, one a line starting with its id")
+    story_filters(s)
+    s.set_defaults(func=cmd_stories)
+
+    s = sub.add_parser("search", help="full-text search over titles and text, best match first")
+    s.add_argument("query", nargs="+")
+    story_filters(s)
+    s.set_defaults(func=cmd_search)
+
+    s = sub.add_parser("show", help="print a story: title, source, date, link and text")
+    s.add_argument("id", type=_story_id)
+    s.set_defaults(func=cmd_show)
+
+    s = sub.add_parser("mark-read", help="mark stories read (ids, --all, or --feed FEED)")
+    s.add_argument("ids", nargs="*", type=_story_id, metavar="ID")
+    s.add_argument("--all", action="store_true", help="every story")
+    s.add_argument("--feed", metavar="FEED", help="every story of this feed")
+    s.set_defaults(func=cmd_mark_read)
+
+    for name, helptext, change, verb in (
+        ("mark-unread", "mark stories unread", lambda st, ids: st.mark_read(ids, False), "Marked unread:"),
+        ("save", "save stories", lambda st, ids: st.mark_saved(ids, True), "Saved"),
+        ("unsave", "unsave stories", lambda st, ids: st.mark_saved(ids, False), "Unsaved"),
+    ):
+        s = sub.add_parser(name, help=helptext)
+        s.add_argument("ids", nargs="+", type=_story_id, metavar="ID")
+        s.set_defaults(func=_ids_state(change, verb))
+
+    s = sub.add_parser("config", help="where the config file is, or the documented defaults")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--path", action="store_true", help="print the config file's path (the default)")
+    g.add_argument("--default", action="store_true", help="print the default config, with comments")
+    s.set_defaults(func=cmd_config, no_store=True)
+    return p
+
+
+def _story_id(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"not a story id: {text!r} (ids are numbers; see newsdesk stories)")
+    return int(text)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
+    return int(text)
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
+    db_path = paths.database_path(args.db)
+    output = Output(out, err)
+    try:
+        if args.command is None:
+            return cmd_app(args, db_path)
+        if getattr(args, "no_store", False):
+            return args.func(args, None, output)
+        with Store(db_path) as store:
+            return args.func(args, store, output)
+    except (CliError, StoreError) as exc:
+        print(f"newsdesk: {exc}", file=err)
+        return 1
+    except KeyboardInterrupt:
+        print("newsdesk: interrupted", file=err)
+        return 130
+    except BrokenPipeError:
+        # `newsdesk stories | head`: the reader went away; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as exc:
+        print(f"newsdesk: {exc.strerror or exc}", file=err)
+        return 1

@@ -1,0 +1,273 @@
+"""The refresh pipeline: which feeds are due → fetch → parse (worker processes) → decide → store.
+
+Fetching is asynchronous (one HTTP client, bounded concurrency); parsing runs in a process pool so
+both cores parse while the network waits; the store is written from one place, a feed at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import re
+import threading
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+from urllib.parse import urlsplit
+
+from reader.fetch import Fetcher, FetchLimits
+from reader.models import (
+    Clock,
+    Feed,
+    FeedRefresh,
+    FetchResult,
+    ParsedFeed,
+    RefreshSummary,
+    system_clock,
+)
+from reader.parse import parse_feed
+from reader.store import FeedExists, Store
+
+Progress = Callable[[int, int, FeedRefresh], None]
+
+# Below this many feeds, starting worker processes costs more than it saves.
+POOL_THRESHOLD = 8
+DEMO_HOST_SUFFIX = ".invalid"
+
+
+class AddFeedError(Exception):
+    """Adding a feed failed; the message says why in words a person understands."""
+
+
+def _is_offline_url(url: str) -> bool:
+    # .invalid never resolves (RFC 2606): the built-in demo feeds live there and are never fetched.
+    host = urlsplit(url).hostname or ""
+    return host.endswith(DEMO_HOST_SUFFIX)
+
+
+def decide(feed: Feed, fetched: FetchResult, parsed: ParsedFeed | None, now: int) -> tuple[dict, str | None]:
+    """What to write on the feed after a fetch (and parse): (feed fields, error or None)."""
+    fields: dict = {"last_fetched": now, "last_status": fetched.status}
+    error = fetched.error
+    if fetched.gone:
+        error = "the feed is gone (HTTP 410 Gone); it has been disabled"
+        fields["disabled"] = 1
+    elif fetched.retry_after is not None:
+        fields["fetch_not_before"] = fetched.retry_after
+    if error is None and parsed is not None and parsed.error:
+        error = parsed.error
+    if error is not None:
+        fields["last_error"] = error
+        fields["consecutive_errors"] = feed.consecutive_errors + 1
+        return fields, error
+    fields.update(last_error=None, consecutive_errors=0, fetch_not_before=None)
+    # A 304 may omit validators; keep the ones we sent.
+    fields["etag"] = fetched.etag or (feed.etag if fetched.not_modified else None)
+    fields["last_modified"] = fetched.last_modified or (
+        feed.last_modified if fetched.not_modified else None
+    )
+    if parsed is not None:
+        fields["warning"] = parsed.warning
+        if parsed.title and not feed.title:
+            fields["title"] = parsed.title
+        if parsed.site_url:
+            fields["site_url"] = parsed.site_url
+    return fields, None
+
+
+def store_result(store: Store, feed: Feed, fetched: FetchResult, parsed: ParsedFeed | None) -> FeedRefresh:
+    """Write one feed's fetch (and parse) result in one transaction."""
+    fields, error = decide(feed, fetched, parsed, store.now())
+    new = updated = 0
+    with store.write():
+        if fetched.permanent_redirect and fetched.permanent_redirect != feed.url:
+            store.change_feed_url(feed.id, fetched.permanent_redirect)
+        store.update_feed(feed.id, **fields)
+        if error is None and parsed is not None and parsed.stories:
+            new, updated = store.save_stories(feed.id, parsed.stories)
+    return FeedRefresh(
+        feed_id=feed.id,
+        url=feed.url,
+        new=new,
+        updated=updated,
+        not_modified=fetched.not_modified,
+        error=error,
+        warning=parsed.warning if parsed is not None else None,
+    )
+
+
+def _pool_context():
+    # fork is cheapest, but forking a process that runs other threads (the app) can deadlock the child.
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+
+
+@dataclass
+class _Parser:
+    """Runs parse_feed in worker processes when there are enough feeds, else in a thread."""
+
+    executor: Executor | None
+
+    async def parse(self, fetched: FetchResult) -> ParsedFeed:
+        args = (fetched.body or b"", fetched.final_url or fetched.url, fetched.content_type, fetched.charset)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, parse_feed, *args)
+
+
+async def refresh_async(
+    store: Store,
+    feeds: list[Feed],
+    *,
+    on_progress: Progress | None = None,
+    limits: FetchLimits | None = None,
+    executor: Executor | None = None,
+) -> list[FeedRefresh]:
+    parser = _Parser(executor)
+    total = len(feeds)
+    done = 0
+    results: list[FeedRefresh] = []
+
+    async with Fetcher(limits or FetchLimits(), clock=store.clock) as fetcher:
+
+        async def one(feed: Feed) -> FeedRefresh:
+            fetched = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+            parsed = None
+            if fetched.error is None and not fetched.not_modified:
+                parsed = await parser.parse(fetched)
+            return store_result(store, feed, fetched, parsed)
+
+        for next_done in asyncio.as_completed([one(f) for f in feeds]):
+            result = await next_done
+            results.append(result)
+            done += 1
+            if on_progress is not None:
+                on_progress(done, total, result)
+    return results
+
+
+def refresh(
+    db_path: str | os.PathLike[str],
+    feed_ids: Iterable[int] | None = None,
+    *,
+    on_progress: Progress | None = None,
+    clock: Clock = system_clock,
+    limits: FetchLimits | None = None,
+    workers: int | None = None,
+) -> RefreshSummary:
+    """Refresh the due feeds (all, or those given) and return what happened to each.
+
+    Synchronous: runs its own event loop and opens its own connection, so the CLI and app
+    workers (threads) can both call it.
+    """
+    started = time.perf_counter()
+    with Store(Path(db_path), clock=clock) as store:
+        ids = list(feed_ids) if feed_ids is not None else None
+        due = store.due_feeds(ids)
+        skipped = []
+        if ids is not None:
+            due_ids = {f.id for f in due}
+            skipped = [FeedRefresh(i, "", skipped=True) for i in ids if i not in due_ids]
+        fetchable = [f for f in due if not _is_offline_url(f.url)]
+        executor = None
+        if len(fetchable) >= POOL_THRESHOLD:
+            n = workers or os.cpu_count() or 1
+            executor = ProcessPoolExecutor(max_workers=n, mp_context=_pool_context())
+            # Start the workers before the event loop's threads exist.
+            list(executor.map(_warm_n, range(n)))
+        try:
+            results = asyncio.run(
+                refresh_async(store, fetchable, on_progress=on_progress, limits=limits, executor=executor)
+            )
+        finally:
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
+    return RefreshSummary(feeds=tuple(results) + tuple(skipped), elapsed=time.perf_counter() - started)
+
+
+def _warm_n(_: int) -> None:
+    # Import the parser in each worker up front so the first feed does not pay for it.
+    import reader.parse  # noqa: F401
+
+
+def normalise_url(text: str) -> str:
+    """A URL a person typed, made absolute; AddFeedError when it cannot be a web address."""
+    text = text.strip()
+    if not text:
+        raise AddFeedError("no URL given")
+    scheme = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):(?!\d)", text)
+    if scheme is None:
+        text = "https://" + text  # "example.org/feed" or "localhost:8080/feed"
+    elif scheme.group(1).lower() not in ("http", "https"):
+        raise AddFeedError(f"not a web address: {text} (only http and https feeds are supported)")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise AddFeedError(f"not a valid URL: {text}") from None
+    if not parts.hostname or any(c.isspace() for c in text):
+        raise AddFeedError(f"not a valid URL: {text}")
+    return text
+
+
+async def _find_feed(url: str, fetcher: Fetcher) -> tuple[str, FetchResult, ParsedFeed]:
+    """Fetch what the user gave; when it is a web page, follow its first advertised feed."""
+    from reader.discover import find_feed_links, looks_like_html
+
+    fetched = await fetcher.fetch(url)
+    if fetched.error:
+        raise AddFeedError(f"could not fetch {url}: {fetched.error}")
+    body = fetched.body or b""
+    if looks_like_html(body, fetched.content_type):
+        links = find_feed_links(body, fetched.final_url or url, charset=fetched.charset)
+        if not links:
+            raise AddFeedError(f"no feed found: {url} is a web page that does not link to a feed")
+        feed_url = links[0].url
+        fetched = await fetcher.fetch(feed_url)
+        if fetched.error:
+            raise AddFeedError(f"the page links to {feed_url}, but fetching it failed: {fetched.error}")
+    feed_url = fetched.permanent_redirect or fetched.url
+    parsed = await asyncio.to_thread(
+        parse_feed, fetched.body or b"", fetched.final_url or feed_url, fetched.content_type, fetched.charset
+    )
+    if parsed.error:
+        raise AddFeedError(f"{feed_url}: {parsed.error}")
+    return feed_url, fetched, parsed
+
+
+def add_feed_from_url(
+    db_path: str | os.PathLike[str],
+    url: str,
+    folder: str | None = None,
+    *,
+    title: str | None = None,
+    clock: Clock = system_clock,
+    limits: FetchLimits | None = None,
+) -> tuple[Feed, FeedRefresh]:
+    """Subscribe to a feed URL or to the feed a web page advertises, and store its stories now."""
+    url = normalise_url(url)
+    with Store(Path(db_path), clock=clock) as store:
+        if store.feed_by_url(url):
+            raise AddFeedError(f"already subscribed: {url}")
+
+        async def run() -> tuple[str, FetchResult, ParsedFeed]:
+            async with Fetcher(limits or FetchLimits(), clock=clock) as fetcher:
+                return await _find_feed(url, fetcher)
+
+        feed_url, fetched, parsed = asyncio.run(run())
+        try:
+            feed = store.add_feed(feed_url, title=title, folder=folder)
+        except FeedExists as exc:
+            raise AddFeedError(f"already subscribed: {exc.feed.url}") from None
+        # The feed was just fetched; store it as it is rather than asking the server twice.
+        fetched = FetchResult(**{**_as_dict(fetched), "permanent_redirect": None})
+        result = store_result(store, feed, fetched, parsed)
+        feed = store.get_feed(feed.id) or feed
+    return feed, result
+
+
+def _as_dict(value) -> dict:
+    return {name: getattr(value, name) for name in value.__dataclass_fields__}

@@ -1,0 +1,216 @@
+"""The `newsdesk` command, run as a user would: arguments in, text and an exit status out."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reader.cli import main, safe_url
+from reader.models import ParsedStory
+from reader.store import Store
+from tests.conftest import DATA, T0
+from tests.test_refresh import rss
+
+
+def run(db_path, *args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["--db", str(db_path), *args], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def filled(store):
+    world = store.add_feed("https://world.example/feed", title="World Wire", folder="World")
+    tech = store.add_feed("https://tech.example/feed", title="Tech Daily")
+    store.save_stories(world.id, [
+        ParsedStory(uid="w1", title="Council approves tram line", published=T0 - 60,
+                    text="The city council voted 31 to 12 for the tram.", content_hash="1",
+                    url="https://world.example/tram", author="Ana Ruiz"),
+        ParsedStory(uid="w2", title="Storm closes harbour", published=T0 - 7200,
+                    text="Ferries stayed in port.", content_hash="2"),
+    ])
+    store.save_stories(tech.id, [
+        ParsedStory(uid="t1", title="[bold red]Chip\x1b[31m maker[/] results", published=T0 - 3600,
+                    text="Revenue rose.", content_hash="3"),
+    ])
+    return store
+
+
+def ids_of(output: str) -> list[int]:
+    return [int(line.split("\t")[0]) for line in output.splitlines() if line.strip()]
+
+
+def test_stories_are_listed_newest_first_tab_separated_when_piped(filled, db_path):
+    code, out, _ = run(db_path, "stories")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 3
+    cells = lines[0].split("\t")
+    assert cells[0].isdigit() and cells[2] == "N-" and cells[3] == "World Wire"
+    assert cells[4] == "Council approves tram line"
+    assert [l.split("\t")[4] for l in lines][1].startswith("[bold red]Chip")
+    assert "\x1b" not in out
+
+
+def test_filters_limit_and_state_commands(filled, db_path):
+    tram, chip, storm = ids_of(run(db_path, "stories")[1])
+    assert run(db_path, "mark-read", str(tram))[0] == 0
+    assert run(db_path, "save", str(storm))[0] == 0
+    assert ids_of(run(db_path, "stories", "--unread")[1]) == [chip, storm]
+    assert ids_of(run(db_path, "stories", "--saved")[1]) == [storm]
+    assert ids_of(run(db_path, "stories", "--feed", "World Wire")[1]) == [tram, storm]
+    assert ids_of(run(db_path, "stories", "--limit", "1")[1]) == [tram]
+    assert run(db_path, "mark-unread", str(tram))[0] == 0
+    assert run(db_path, "unsave", str(storm))[0] == 0
+    with Store(db_path) as s:
+        assert not s.get_story(tram).read and not s.get_story(storm).saved
+    assert run(db_path, "mark-read", "--feed", "Tech Daily")[0] == 0
+    assert ids_of(run(db_path, "stories", "--unread")[1]) == [tram, storm]
+    assert run(db_path, "mark-read", "--all")[0] == 0
+    assert run(db_path, "stories", "--unread")[1] == ""
+
+
+def test_unknown_ids_and_bad_input_get_one_line_and_nonzero_exit(filled, db_path):
+    for args, message in [
+        (("show", "9999"), "no such story: 9999"),
+        (("mark-read", "1", "9999"), "no such story: 9999"),
+        (("stories", "--feed", "Nope"), "no such feed: Nope"),
+        (("import", "/nonexistent/file.opml"), "no such file"),
+        (("add", "ftp://example.org/x"), "only http and https"),
+    ]:
+        code, _, err = run(db_path, *args)
+        assert code == 1, args
+        assert err.strip().startswith("newsdesk: ") and message in err, (args, err)
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_story_id_that_is_not_a_number_is_a_usage_error(db_path):
+    with pytest.raises(SystemExit) as info:
+        run(db_path, "show", "abc")
+    assert info.value.code == 2
+
+
+def test_a_database_that_is_not_ours_is_refused(tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"\x00garbage" * 100)
+    code, _, err = run(bad, "feeds")
+    assert code == 1 and "not a Newsdesk database" in err
+
+
+def test_show_prints_the_story_without_escapes(filled, db_path):
+    tram, chip, _ = ids_of(run(db_path, "stories")[1])
+    code, out, _ = run(db_path, "show", str(tram))
+    assert code == 0
+    assert out.splitlines()[0] == "Council approves tram line"
+    assert "Source: World Wire" in out and "Author: Ana Ruiz" in out
+    assert "Link:   https://world.example/tram" in out and "31 to 12" in out
+    out = run(db_path, "show", str(chip))[1]
+    assert "\x1b" not in out and "[bold red]Chip" in out
+
+
+def test_search_is_ranked_and_plain(filled, db_path):
+    code, out, _ = run(db_path, "search", "tram")
+    assert code == 0 and [l.split("\t")[4] for l in out.splitlines()] == ["Council approves tram line"]
+    assert run(db_path, "search", '"unbalanced')[0] == 0
+
+
+def test_feeds_lists_counts_and_errors(filled, db_path):
+    with Store(db_path) as s:
+        s.update_feed(s.find_feed("Tech Daily").id, last_error="HTTP 500 Internal Server Error")
+    code, out, _ = run(db_path, "feeds")
+    rows = {l.split("\t")[1]: l.split("\t") for l in out.splitlines()}
+    assert rows["World Wire"][2:4] == ["2", "2"]
+    assert rows["Tech Daily"][7:] == ["error", "HTTP 500 Internal Server Error"]
+
+
+def test_add_refresh_and_exit_status(server, db_path):
+    good = server.add("/good.xml", rss("Good Feed", [("g1", "Hello")]))
+    code, out, _ = run(db_path, "add", good, "--folder", "Tech")
+    assert code == 0 and "Good Feed" in out and "1 stories" in out
+    bad = server.add("/bad.xml", "", status=500)
+    with Store(db_path) as s:
+        s.add_feed(bad)
+    code, out, err = run(db_path, "refresh")
+    assert code == 1
+    assert out.startswith("Refreshed 2 feeds") and "1 failed" in out
+    assert "HTTP 500" in err
+    code, out, _ = run(db_path, "refresh", "Good Feed")
+    assert code == 0 and "Refreshed 1 feed " in out
+
+
+def test_remove_deletes_the_feed_and_its_stories(filled, db_path):
+    code, out, _ = run(db_path, "remove", "World Wire")
+    assert code == 0 and "2 stories" in out
+    assert len(ids_of(run(db_path, "stories")[1])) == 1
+
+
+def test_import_opml_then_export_round_trips(tmp_path, db_path):
+    source = DATA / "opml" / "subscriptions-2.0.opml"
+    code, out, _ = run(db_path, "import", str(source))
+    assert code == 0 and out.startswith("Imported ")
+    exported = tmp_path / "out.opml"
+    assert run(db_path, "export", str(exported))[0] == 0
+    other = tmp_path / "other.db"
+    assert run(other, "import", str(exported))[0] == 0
+    with Store(db_path) as a, Store(other) as b:
+        def subs(s):
+            return [(f.url, f.title, f.folder) for f in s.list_feeds()]
+        assert subs(a) == subs(b) and len(subs(a)) >= 3
+    # importing again adds nothing
+    code, out, _ = run(db_path, "import", str(source))
+    assert "Imported 0 feeds" in out
+
+
+def test_import_newsboat_urls(db_path):
+    code, out, err = run(db_path, "import", str(DATA / "opml" / "newsboat-urls"))
+    assert code == 0
+    with Store(db_path) as s:
+        feeds = s.list_feeds()
+    assert feeds and any(f.folder for f in feeds)
+    assert "skipped" in err  # query:/exec: lines are reported, not fatal
+
+
+def test_export_to_stdout_is_opml(filled, db_path):
+    code, out, _ = run(db_path, "export")
+    assert code == 0 and out.lstrip().startswith("<?xml") and "World Wire" in out
+
+
+def test_credentials_in_urls_are_never_shown():
+    assert safe_url("https://bob:hunter2@example.org:8443/feed?x=1") == "https://example.org:8443/feed?x=1"
+
+
+def test_config_path_and_defaults(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    out = io.StringIO()
+    assert main(["config", "--path"], out=out, err=io.StringIO()) == 0
+    assert out.getvalue().strip() == str(tmp_path / "cfg" / "newsdesk" / "config.toml")
+    out = io.StringIO()
+    assert main(["config", "--default"], out=out, err=io.StringIO()) == 0
+    assert "mark_read_delay" in out.getvalue()
+
+
+def test_database_location_follows_env_and_xdg(tmp_path, monkeypatch):
+    from reader.paths import database_path
+
+    monkeypatch.delenv("NEWSDESK_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert database_path() == tmp_path / "data" / "newsdesk" / "newsdesk.db"
+    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "env.db"))
+    assert database_path() == tmp_path / "env.db"
+    assert database_path(tmp_path / "flag.db") == tmp_path / "flag.db"
+
+
+def test_the_installed_command_runs_and_pipes_cleanly(filled, db_path):
+    exe = Path(sys.executable).with_name("newsdesk")
+    env = {**os.environ, "NEWSDESK_DB": str(db_path)}
+    proc = subprocess.run([str(exe), "stories", "--limit", "2"], capture_output=True, text=True, env=env,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 2 and "\t" in proc.stdout
+    proc = subprocess.run([str(exe), "show", "424242"], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 1 and proc.stderr.strip() == "newsdesk: no such story: 424242"

@@ -1,0 +1,215 @@
+"""The refresh pipeline against a real local HTTP server and a real SQLite file."""
+
+from __future__ import annotations
+
+from email.utils import format_datetime
+from datetime import datetime, timezone
+from xml.sax.saxutils import escape
+
+import pytest
+
+from reader.fetch import FetchLimits
+from reader.models import StoryFilter
+from reader.refresh import AddFeedError, add_feed_from_url, normalise_url, refresh
+from reader.store import Store
+from tests.conftest import T0
+
+FAST = FetchLimits(connect_timeout=2, read_timeout=2, total_timeout=5)
+
+
+def rss(title: str, items: list[tuple[str, str]], base_time: int = T0) -> str:
+    """An RSS 2.0 document with (guid, title) items, newest first, an hour apart."""
+    body = []
+    for n, (guid, item_title) in enumerate(items):
+        date = format_datetime(datetime.fromtimestamp(base_time - 3600 * (n + 1), timezone.utc))
+        body.append(
+            f"<item><guid>{escape(guid)}</guid><title>{escape(item_title)}</title>"
+            f"<link>https://news.example/{escape(guid)}</link><pubDate>{date}</pubDate>"
+            f"<description>Text of {escape(item_title)}.</description></item>"
+        )
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{escape(title)}'
+            f"</title><link>https://news.example/</link>{''.join(body)}</channel></rss>")
+
+
+def do_refresh(db_path, clock, ids=None, **kw):
+    return refresh(db_path, ids, clock=clock, limits=FAST, **kw)
+
+
+def test_first_refresh_stores_stories_and_second_is_conditional(server, store, db_path, clock):
+    url = server.add("/a.xml", rss("Feed A", [("a1", "First"), ("a2", "Second")]))
+    feed = store.add_feed(url)
+    summary = do_refresh(db_path, clock)
+    assert summary.new == 2 and not summary.failed
+    got = store.get_feed(feed.id)
+    assert got.title == "Feed A" and got.etag and got.last_status == 200
+    assert got.last_fetched == T0
+    assert [r.title for r in store.list_stories()] == ["First", "Second"]
+    assert server.requests_for("/a.xml")[0].headers["If-None-Match"] is None
+
+    summary = do_refresh(db_path, clock)
+    assert summary.new == 0 and summary.feeds[0].not_modified
+    second = server.requests_for("/a.xml")[1]
+    assert second.headers["If-None-Match"] == got.etag
+    assert len(server.requests_for("/a.xml")) == 2  # one request per feed per refresh
+
+
+def test_changed_story_is_updated_and_keeps_read_and_saved(server, store, db_path, clock):
+    url = server.add("/a.xml", rss("Feed A", [("a1", "First")]))
+    store.add_feed(url)
+    do_refresh(db_path, clock)
+    sid = store.story_ids()[0]
+    store.mark_read([sid])
+    store.mark_saved([sid])
+    server.add("/a.xml", rss("Feed A", [("a0", "Newer"), ("a1", "First, corrected")]))
+    summary = do_refresh(db_path, clock)
+    assert (summary.new, summary.updated) == (1, 1)
+    story = store.get_story(sid)
+    assert story.title == "First, corrected" and story.read and story.saved
+
+
+def test_a_failing_feed_does_not_stop_the_others_and_recovers(server, store, db_path, clock):
+    good = store.add_feed(server.add("/good.xml", rss("Good", [("g1", "Fine")])))
+    bad = store.add_feed(server.add("/bad.xml", "", status=500))
+    dead = store.add_feed(f"http://127.0.0.1:{_closed_port()}/feed.xml")
+    summary = do_refresh(db_path, clock)
+    assert summary.new == 1
+    errors = {r.feed_id: r.error for r in summary.failed}
+    assert set(errors) == {bad.id, dead.id}
+    assert "500" in errors[bad.id]
+    assert "refused" in errors[dead.id]
+    stored = store.get_feed(bad.id)
+    assert stored.last_error and stored.consecutive_errors == 1 and stored.last_status == 500
+    do_refresh(db_path, clock, [bad.id])
+    assert store.get_feed(bad.id).consecutive_errors == 2
+    server.add("/bad.xml", rss("Bad no more", [("b1", "Back")]))
+    do_refresh(db_path, clock, [bad.id])
+    healed = store.get_feed(bad.id)
+    assert healed.last_error is None and healed.consecutive_errors == 0
+    assert store.count_stories(StoryFilter(feed_id=good.id)) == 1
+
+
+def _closed_port() -> int:
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_gone_feed_is_disabled_with_a_message(server, store, db_path, clock):
+    feed = store.add_feed(server.add("/gone.xml", "", status=410))
+    summary = do_refresh(db_path, clock)
+    assert "disabled" in summary.failed[0].error
+    stored = store.get_feed(feed.id)
+    assert stored.disabled and "410" in stored.last_error
+    server.clear()
+    do_refresh(db_path, clock)
+    assert server.requests_for("/gone.xml") == []
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_holds_the_feed_back(server, store, db_path, clock, status):
+    feed = store.add_feed(server.add("/busy.xml", "", status=status, retry_after="120"))
+    do_refresh(db_path, clock)
+    assert store.get_feed(feed.id).fetch_not_before == T0 + 120
+    server.clear()
+    summary = do_refresh(db_path, clock, [feed.id])
+    assert summary.feeds[0].skipped and server.requests_for("/busy.xml") == []
+    clock.advance(121)
+    server.add("/busy.xml", rss("Busy", [("x", "Now it works")]))
+    summary = do_refresh(db_path, clock)
+    assert summary.new == 1 and store.get_feed(feed.id).fetch_not_before is None
+
+
+def test_permanent_redirect_updates_the_stored_url(server, store, db_path, clock):
+    target = server.add("/new.xml", rss("Moved", [("m", "Here now")]))
+    feed = store.add_feed(server.redirect("/old.xml", "/new.xml", status=301))
+    do_refresh(db_path, clock)
+    assert store.get_feed(feed.id).url == target
+
+
+def test_temporary_redirect_keeps_the_url(server, store, db_path, clock):
+    server.add("/new.xml", rss("Moved", [("m", "Here now")]))
+    old = server.redirect("/old.xml", "/new.xml", status=302)
+    feed = store.add_feed(old)
+    do_refresh(db_path, clock)
+    assert store.get_feed(feed.id).url == old and store.count_stories() == 1
+
+
+def test_an_html_page_is_an_error_in_words(server, store, db_path, clock):
+    feed = store.add_feed(server.url("/data/feeds/not-a-feed.html"))
+    summary = do_refresh(db_path, clock)
+    assert summary.failed[0].error.startswith("not a feed")
+    assert "HTML" in store.get_feed(feed.id).last_error
+
+
+def test_many_feeds_parse_in_worker_processes_with_progress(server, store, db_path, clock):
+    for i in range(12):
+        store.add_feed(server.add(f"/f{i}.xml", rss(f"Feed {i}", [(f"{i}-{j}", f"Story {i}.{j}") for j in range(5)])))
+    seen = []
+    summary = do_refresh(db_path, clock, on_progress=lambda done, total, r: seen.append((done, total)))
+    assert summary.new == 60 and not summary.failed
+    assert seen == [(n, 12) for n in range(1, 13)]
+    assert store.count_stories() == 60
+    assert len(server.requests) == 12
+
+
+def test_every_data_feed_refreshes_without_an_exception(server, store, db_path, clock):
+    import os
+
+    from tests.conftest import DATA
+
+    for name in sorted(os.listdir(DATA / "feeds")):
+        store.add_feed(server.url(f"/data/feeds/{name}"))
+    summary = do_refresh(db_path, clock)
+    assert len(summary.feeds) == len(os.listdir(DATA / "feeds"))
+    assert summary.new > 20
+    with Store(db_path) as check:
+        assert check.integrity_ok()
+
+
+def test_demo_feeds_are_never_fetched(store, db_path, clock):
+    store.add_feed("https://demo.newsdesk.invalid/world.xml")
+    summary = do_refresh(db_path, clock)
+    assert summary.feeds == ()
+
+
+def test_add_a_feed_url_stores_its_stories_with_one_request(server, db_path, clock):
+    url = server.add("/a.xml", rss("Feed A", [("a1", "First")]))
+    feed, result = add_feed_from_url(db_path, url, folder="Tech", clock=clock, limits=FAST)
+    assert feed.title == "Feed A" and feed.folder == "Tech" and result.new == 1
+    assert len(server.requests_for("/a.xml")) == 1
+    with pytest.raises(AddFeedError, match="already subscribed"):
+        add_feed_from_url(db_path, url, clock=clock, limits=FAST)
+
+
+def test_add_a_web_page_discovers_its_feed(server, db_path, clock):
+    feed_url = server.add("/blog/feed.xml", rss("The Blog", [("p1", "Post")]))
+    page = server.add("/blog/", '<html><head><title>Blog</title><link rel="alternate" '
+                      'type="application/rss+xml" href="feed.xml"></head><body>Hi</body></html>',
+                      content_type="text/html")
+    feed, result = add_feed_from_url(db_path, page, clock=clock, limits=FAST)
+    assert feed.url == feed_url and result.new == 1
+
+
+@pytest.mark.parametrize("body,message", [
+    ("<html><head><title>No feeds</title></head><body>nothing</body></html>", "no feed found"),
+])
+def test_add_a_page_without_feeds_says_so(server, db_path, clock, body, message):
+    page = server.add("/plain/", body, content_type="text/html")
+    with pytest.raises(AddFeedError, match=message):
+        add_feed_from_url(db_path, page, clock=clock, limits=FAST)
+    with Store(db_path) as s:
+        assert s.list_feeds() == []
+
+
+@pytest.mark.parametrize("text", ["", "ftp://example.org/feed", "javascript:alert(1)", "http://", "not a url"])
+def test_bad_urls_are_refused(text):
+    with pytest.raises(AddFeedError):
+        normalise_url(text)
+
+
+def test_a_bare_host_gets_https():
+    assert normalise_url("example.org/feed") == "https://example.org/feed"

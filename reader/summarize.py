@@ -282,8 +282,10 @@ def _is_boundary(paragraph: str, match: re.Match, german: bool) -> bool:
 
 
 def _guess_language(text: str) -> str:
-    words = [w.lower() for w in _WORD.findall(text[:3000])]
-    scores = {lang: sum(w in STOPWORDS[lang] for w in words) for lang in LANGUAGES}
+    words = Counter(w.lower() for w in _WORD.findall(text[:3000]))
+    scores = {
+        lang: sum(n for w, n in words.items() if w in STOPWORDS[lang]) for lang in LANGUAGES
+    }
     best = max(LANGUAGES, key=lambda lang: scores[lang])
     return best if scores[best] else "en"
 
@@ -326,7 +328,7 @@ class _Sentence:
     text: str
     words: int
     eligible: bool
-    terms: Counter
+    terms: Counter = field(default_factory=Counter)
     vector: dict[str, float] = field(default_factory=dict)  # tf-idf
     norm: float = 0.0
 
@@ -382,15 +384,23 @@ def _cosine(a: dict[str, float], na: float, b: dict[str, float], nb: float) -> f
     return sum(w * b.get(t, 0.0) for t, w in a.items()) / (na * nb)
 
 
-def _analyse(text: str, title: str) -> tuple[list[_Sentence], dict[str, float], dict[str, float]]:
-    """Sentences with tf-idf vectors, the text's centroid and the title's vector."""
+def _sentences(text: str, title: str) -> tuple[list[_Sentence], frozenset[str]]:
+    """The sentences of a text, each marked fit to be a bullet or not; the text's stopwords."""
     texts = split_sentences(text)
     stopwords = STOPWORDS[_guess_language(" ".join(texts[:20]))]
     sentences = []
     for i, sentence in enumerate(texts):
         words = len(sentence.split())
         eligible = _eligible(sentence, words, stopwords, title)
-        sentences.append(_Sentence(i, sentence, words, eligible, _terms(sentence, stopwords)))
+        sentences.append(_Sentence(i, sentence, words, eligible))
+    return sentences, stopwords
+
+
+def _analyse(text: str, title: str) -> tuple[list[_Sentence], dict[str, float], dict[str, float]]:
+    """Sentences with tf-idf vectors, the text's centroid and the title's vector."""
+    sentences, stopwords = _sentences(text, title)
+    for s in sentences:
+        s.terms = _terms(s.text, stopwords)
     df: Counter = Counter()
     for s in sentences:
         df.update(s.terms.keys())
@@ -442,20 +452,24 @@ def bullets(text: str, title: str = "", max_bullets: int = 5) -> list[str]:
 
     # Maximal marginal relevance; a sentence too close to one already chosen is never taken.
     chosen: list[_Sentence] = []
+    overlap = {s.index: 0.0 for s in candidates}  # highest similarity to any chosen sentence
     pool = list(candidates)
     while pool and len(chosen) < want:
         best, best_score = None, -math.inf
         for s in pool:
-            overlap = max((s.similarity(c) for c in chosen), default=0.0)
-            if overlap > REDUNDANT:
-                continue
-            score = MMR_LAMBDA * relevance[s.index] - (1 - MMR_LAMBDA) * overlap
+            score = MMR_LAMBDA * relevance[s.index] - (1 - MMR_LAMBDA) * overlap[s.index]
             if score > best_score:
                 best, best_score = s, score
         if best is None:
             break
         chosen.append(best)
-        pool.remove(best)
+        kept = []
+        for s in pool:
+            if s is not best:
+                overlap[s.index] = max(overlap[s.index], s.similarity(best))
+                if overlap[s.index] <= REDUNDANT:
+                    kept.append(s)
+        pool = kept
     return [s.text for s in sorted(chosen, key=lambda s: s.index)]
 
 
@@ -472,7 +486,7 @@ def lead_sentences(text: str, n: int = 3) -> list[str]:
     """The first ``n`` sentences fit to be bullets (whole, not too long, not boilerplate)."""
     if n <= 0:
         return []
-    sentences, _, _ = _analyse(text, "")
+    sentences, _ = _sentences(text, "")
     if len(sentences) <= 2:
         return _short(sentences)[:n]
     return [s.text for s in sentences if s.eligible][:n]

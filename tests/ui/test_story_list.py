@@ -48,6 +48,7 @@ class ListApp(App):
         stories.focus()
 
     def on_story_list_highlighted(self, message: StoryList.Highlighted) -> None:
+        assert message.control is self.query_one(StoryList)
         self.messages.append(("highlighted", message.story_id))
 
     def on_story_list_selected(self, message: StoryList.Selected) -> None:
@@ -148,8 +149,18 @@ async def test_cursor_moves_with_the_actions_and_scrolls(store, clock):
         assert widget.scroll_offset.y == 42 - height + 1  # the cursor is on the last line
         assert "Story 42" in widget.render_line(height - 1).text
         # the cursor row looks different from its neighbours
-        cursor_bg = widget.render_line(height - 1)._segments[0].style.bgcolor
-        assert cursor_bg != widget.render_line(height - 2)._segments[0].style.bgcolor
+        def bg(y: int):
+            return widget.render_line(y)._segments[0].style.bgcolor
+
+        cursor_bg, row_bg = bg(height - 1), bg(height - 2)
+        assert cursor_bg != row_bg
+        # without focus the cursor row is drawn apart, still unlike the other rows
+        app.set_focus(None)
+        await pilot.pause()
+        assert bg(height - 1) not in (cursor_bg, row_bg)
+        widget.focus()
+        await pilot.pause()
+        assert bg(height - 1) == cursor_bg
         await pilot.press("pagedown")
         assert widget.cursor_index == 42 + height - 1
         assert widget.cursor_index - widget.scroll_offset.y == height - 1  # same screen row
@@ -251,7 +262,7 @@ async def test_next_and_previous_unread_search_in_chunks(store, clock, monkeypat
     feed = store.add_feed("https://a.example/feed", title="A")
     add_stories(store, feed.id, 1500)
     ids = store.story_ids()
-    unread = {3, 1200}
+    unread = {3, 40, 1200}
     store.mark_read([sid for i, sid in enumerate(ids) if i not in unread])
     fetched = count_fetches(store, monkeypatch)
     app = ListApp(store, clock)
@@ -259,6 +270,8 @@ async def test_next_and_previous_unread_search_in_chunks(store, clock, monkeypat
         widget = app.query_one(StoryList)
         await pilot.press("n")
         assert widget.cursor_index == 3
+        await pilot.press("n")
+        assert widget.cursor_index == 40
         await pilot.press("n")
         assert widget.cursor_index == 1200
         # a jump off screen puts the cursor in the middle, with the stories around it in view
@@ -271,7 +284,7 @@ async def test_next_and_previous_unread_search_in_chunks(store, clock, monkeypat
         assert widget.prev_unread() is False and widget.cursor_index == 3
         assert widget.prev_unread(wrap=True) is True and widget.cursor_index == 1200
         await pilot.press("p")
-        assert widget.cursor_index == 3
+        assert widget.cursor_index == 40  # the nearest one above, not the first
         # state changed behind the cache: after invalidate the list sees it
         store.mark_read([ids[1200]])
         store.mark_read([ids[700]], False)
@@ -405,6 +418,13 @@ async def test_wide_characters_are_cut_to_the_width(store, clock):
         strip = widget.render_line(0)
         assert cell_len(strip.text) == width
         assert "日本経済" not in strip.text and strip.text.startswith(" ●   東京")
+
+
+def test_one_line_without_the_core_cleaner(monkeypatch):
+    from reader.ui.widgets import story_list
+
+    monkeypatch.setattr(story_list, "_core_one_line", None)
+    assert story_list.one_line("a\x1b[31mred\x1b[0m\r\nb\u202e\x07c") == "ared bc"
 
 
 def test_helpers():

@@ -11,7 +11,8 @@ Public API (the app embeds this widget and binds the keys):
 - ``cursor_index`` (settable), ``current_story_id``, ``current_row``, ``row_count``,
   ``move_to(story_id)``, ``next_unread(wrap=False)``, ``prev_unread(wrap=False)``
 - actions: ``cursor_down``, ``cursor_up``, ``page_down``, ``page_up``, ``first``, ``last``, ``select``
-- messages: ``StoryList.Highlighted(story_list, story_id)``, ``StoryList.Selected(story_list, story_id)``
+- messages: ``StoryList.Highlighted(story_id)``, ``StoryList.Selected(story_id)`` (``.control`` is the
+  list, so ``@on(StoryList.Selected, "#stories")`` works)
 - ``empty_message``: the line shown when the filter selects nothing
 """
 
@@ -126,7 +127,7 @@ class StoryList(ScrollView, can_focus=True):
         overflow-x: hidden;
         overflow-y: auto;
         & > .story-list--unread {
-            color: $text;
+            color: $foreground;
             text-style: bold;
         }
         & > .story-list--read {
@@ -161,25 +162,25 @@ class StoryList(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor landed on a different story (``None`` when the list became empty)."""
 
-        def __init__(self, story_list: "StoryList", story_id: int | None) -> None:
+        def __init__(self, story_id: int | None, story_list: "StoryList | None" = None) -> None:
             super().__init__()
-            self.story_list = story_list
             self.story_id = story_id
+            self.story_list = story_list
 
         @property
-        def control(self) -> "StoryList":
+        def control(self) -> "StoryList | None":
             return self.story_list
 
     class Selected(Message):
         """The story under the cursor was chosen (enter or a double click)."""
 
-        def __init__(self, story_list: "StoryList", story_id: int) -> None:
+        def __init__(self, story_id: int, story_list: "StoryList | None" = None) -> None:
             super().__init__()
-            self.story_list = story_list
             self.story_id = story_id
+            self.story_list = story_list
 
         @property
-        def control(self) -> "StoryList":
+        def control(self) -> "StoryList | None":
             return self.story_list
 
     def __init__(
@@ -326,7 +327,7 @@ class StoryList(ScrollView, can_focus=True):
     def action_select(self) -> None:
         story_id = self.current_story_id
         if story_id is not None:
-            self.post_message(self.Selected(self, story_id))
+            self.post_message(self.Selected(story_id, self))
 
     def action_next_unread(self) -> None:
         self.next_unread()
@@ -427,7 +428,7 @@ class StoryList(ScrollView, can_focus=True):
         story_id = self.current_story_id
         if story_id != self._highlighted:
             self._highlighted = story_id
-            self.post_message(self.Highlighted(self, story_id))
+            self.post_message(self.Highlighted(story_id, self))
 
     def _index_of(self, story_id: int | None, hint: int = 0) -> int | None:
         """Where ``story_id`` is listed; looks near ``hint`` first, as it rarely moves far."""
@@ -539,28 +540,32 @@ class StoryList(ScrollView, can_focus=True):
         return strip
 
     def _row_styles(self, read: bool, selected: bool, focused: bool) -> tuple[Style, ...]:
-        """Styles of a row's text, saved mark, source and age (cached until the styles change)."""
+        """Styles of a row's text, saved mark, source and age (cached until the styles change).
+
+        Full component styles, not partial ones: only those blend translucent theme colours
+        (the blurred cursor) and resolve "auto" text colours against the real background.
+        """
         key = (read, selected, focused)
         styles = self._styles.get(key)
         if styles is None:
             get = self.get_component_rich_style
-            base = self.rich_style + get(
-                "story-list--read" if read else "story-list--unread", partial=True
-            )
-            cursor = get("story-list--cursor", partial=True) if selected else Style()
-            styles = self._styles[key] = (
-                base + cursor,
-                base + get("story-list--saved", partial=True) + cursor,
-                base + get("story-list--source", partial=True) + cursor,
-                base + get("story-list--age", partial=True) + cursor,
-            )
+            text = get("story-list--read" if read else "story-list--unread")
+            source = age = text
+            if not read:  # a read row is muted as a whole; an unread one has coloured columns
+                source = text + Style(color=get("story-list--source").color)
+                age = text + Style(color=get("story-list--age").color)
+            if selected:
+                cursor = get("story-list--cursor")
+                text, source, age = text + cursor, source + cursor, age + cursor
+            saved = text + Style(color=get("story-list--saved").color)
+            styles = self._styles[key] = (text, saved, source, age)
         return styles
 
     def _render_empty(self, y: int, width: int) -> Strip:
         base = self.rich_style
         if y != self._page_height() // 2:
             return Strip.blank(width, base)
-        style = base + self.get_component_rich_style("story-list--empty", partial=True)
+        style = self.get_component_rich_style("story-list--empty")
         text = one_line(self.empty_message)
         text = set_cell_size(text, width) if cell_len(text) > width else text
         left = (width - cell_len(text)) // 2

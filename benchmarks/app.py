@@ -1,0 +1,327 @@
+"""How fast the app feels with 100,000 stories in 1,000 feeds: first paint, key to screen, memory.
+
+Run:  .venv/bin/python benchmarks/app.py [--db PATH] [--app auto|minimal|full|both] [--rounds N]
+
+What is measured, end to end, through a real pseudo-terminal (120x36) with Textual's real driver:
+
+- first paint: from just before the app's process is spawned (interpreter start, imports, opening
+  the database, loading 100,000 ids, layout, rendering) to the moment the newest story's title
+  arrives on the terminal side of the pty.
+- key to screen: from writing a key's byte to the pty to the arrival of the last byte of the screen
+  update it caused (a burst of output followed by 40 ms of silence; the time of its last byte is
+  taken, not the end of the silence). Keys: j (next row), n (next unread), m (toggle read),
+  G and g (last/first of 100,000, alternating so each one moves).
+- peak memory: the app process's own ru_maxrss, written by the child at exit.
+
+The database (synthetic stories saved through Store.save_stories) is built once and cached.
+"minimal" is an app holding only the StoryList; "full" is reader.ui.app.NewsdeskApp when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import random
+import resource
+import select
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FEEDS = 1_000
+PER_FEED = 100
+T0 = 1_772_366_400  # the test suite's "now": 2026-03-01 12:00 UTC
+MARKER = "Benchmark marker: the newest story"
+SIZE = (120, 36)
+QUIET_S = 0.040
+WORDS = (
+    "market election storm court vaccine rocket climate budget strike merger river summit "
+    "protest satellite harvest border energy inflation museum festival report data privacy "
+    "league final transfer earthquake drought bridge railway tariff startup lawsuit treaty"
+).split()
+WIDE = ["東京", "経済", "選挙", "台風", "🎉", "🚀", "Zürich", "Ελλάδα"]
+
+
+# -- the database -------------------------------------------------------------------------------
+
+
+def build_db(path: Path) -> None:
+    from reader.models import ParsedStory
+    from reader.store import Store
+
+    rng = random.Random(42)
+    started = time.perf_counter()
+    store = Store(path, clock=lambda: T0)
+    with store.write():
+        feeds = [
+            store.add_feed(f"https://feed{i:04d}.example/rss", title=f"{rng.choice(WORDS).title()} Daily {i:04d}")
+            for i in range(FEEDS)
+        ]
+        for n, feed in enumerate(feeds):
+            stories = []
+            for j in range(PER_FEED):
+                words = [rng.choice(WORDS) for _ in range(rng.randint(4, 16))]
+                if rng.random() < 0.1:
+                    words.insert(rng.randint(0, len(words)), rng.choice(WIDE))
+                stories.append(
+                    ParsedStory(
+                        uid=f"{n}-{j}",
+                        title=" ".join(words).capitalize(),
+                        published=T0 - 60 - rng.randint(0, 365 * 86400),
+                        content_hash=f"{n}-{j}",
+                    )
+                )
+            if n == 0:
+                stories[0] = ParsedStory(uid="marker", title=MARKER, published=T0 - 30, content_hash="m")
+            store.save_stories(feed.id, stories)
+        # four stories in five are read, scattered, so "n" has to look past read ones
+        ids = store.story_ids()
+        store.mark_read([i for i in ids if rng.random() < 0.8])
+    store.close()
+    print(f"built {path} ({FEEDS * PER_FEED:,} stories) in {time.perf_counter() - started:.1f} s")
+
+
+# -- the app process ----------------------------------------------------------------------------
+
+
+def child(db: Path, which: str, report: Path) -> None:
+    """Run the app on this process's terminal (the pty); write timings and memory at exit."""
+    spawned = float(os.environ.get("BENCH_SPAWNED", "0"))
+    stamps: dict[str, float] = {"script running": time.time()}
+    from textual.app import App
+    from textual.binding import Binding
+
+    from reader.models import StoryFilter
+    from reader.store import Store
+    from reader.ui.widgets.story_list import StoryList
+
+    stamps["imports done"] = time.time()
+    clock = lambda: T0  # noqa: E731 - fixed "now" so every run draws the same ages
+
+    if which == "full":
+        from reader.ui.app import NewsdeskApp
+
+        css = NewsdeskApp.CSS_PATH
+        here = Path(sys.modules[NewsdeskApp.__module__].__file__).parent
+        if css:  # Textual resolves CSS_PATH next to the subclass's file: make it absolute
+            css = [here / p for p in ([css] if isinstance(css, (str, Path)) else css)]
+
+        class BenchApp(NewsdeskApp):
+            CSS_PATH = css
+            # Textual calls every class's on_mount, this one first; the paint follows the app's own.
+            def on_mount(self) -> None:
+                stamps["mounted"] = time.time()
+                self.call_after_refresh(lambda: stamps.setdefault("painted", time.time()))
+
+        app = BenchApp(db_path=db, clock=clock)
+    else:
+
+        class ListApp(App):
+            BINDINGS = [
+                Binding("j", "focused.cursor_down"),
+                Binding("k", "focused.cursor_up"),
+                Binding("g", "focused.first"),
+                Binding("G", "focused.last"),
+                Binding("n", "focused.next_unread"),
+                Binding("m", "toggle_read"),
+                Binding("ctrl+q", "quit"),
+            ]
+
+            def compose(self):
+                yield StoryList(Store(db, clock=clock), clock, id="stories")
+
+            def on_mount(self) -> None:
+                stamps["mounted"] = time.time()
+                stories = self.query_one(StoryList)
+                stories.load(StoryFilter())
+                stories.focus()
+                stamps["ids loaded"] = time.time()
+                self.call_after_refresh(lambda: stamps.setdefault("painted", time.time()))
+
+            def action_toggle_read(self) -> None:
+                stories = self.query_one(StoryList)
+                row = stories.current_row
+                if row is not None:
+                    stories.store.mark_read([row.id], not row.read)
+                    stories.invalidate([row.id])
+
+        app = ListApp()
+    if os.environ.get("BENCH_PROFILE"):  # BENCH_PROFILE=out.prof: cProfile the app process
+        import cProfile
+
+        cProfile.runctx("app.run()", globals(), {"app": app}, os.environ["BENCH_PROFILE"])
+    else:
+        app.run()
+    report.write_text(
+        json.dumps(
+            {
+                "stamps_s": {k: v - spawned for k, v in stamps.items()},
+                "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+# -- driving it through a pty -------------------------------------------------------------------
+
+
+class Terminal:
+    """The outside of a pseudo-terminal with one app process on the inside."""
+
+    def __init__(self, db: Path, which: str, report: Path):
+        self.master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+        env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor")
+        self.spawned = time.time()
+        self.start = time.perf_counter()
+        env["BENCH_SPAWNED"] = repr(self.spawned)
+        # Textual draws on stderr; both go to the pty, like in a real terminal.
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--child", which, "--db", str(db), "--report", str(report)],
+            stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True, start_new_session=True,
+        )
+        os.close(slave)
+        self.seen = bytearray()
+
+    def read(self, timeout: float) -> tuple[bytes, float]:
+        ready, _, _ = select.select([self.master], [], [], timeout)
+        if not ready:
+            return b"", 0.0
+        try:
+            data = os.read(self.master, 1 << 16)
+        except OSError:  # the child closed the pty
+            return b"", 0.0
+        return data, time.perf_counter()
+
+    def wait_for(self, needle: bytes, timeout: float = 30.0) -> float:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            data, when = self.read(0.5)
+            if data:
+                self.seen += data
+                if needle in self.seen:
+                    return when
+            elif self.proc.poll() is not None:
+                break
+        tail = self.seen[-3000:].decode(errors="replace")
+        raise RuntimeError(f"never saw {needle!r}; the terminal's last output: {tail!r}")
+
+    def settle(self) -> None:
+        """Read until the app has said nothing for a while."""
+        while self.read(QUIET_S * 2)[0]:
+            pass
+
+    def key(self, key: bytes) -> float:
+        """Seconds from writing ``key`` to the last byte of the update it caused."""
+        self.settle()
+        sent = time.perf_counter()
+        os.write(self.master, key)
+        data, last = self.read(2.0)
+        if not data:
+            return float("nan")  # nothing changed on screen
+        while True:
+            data, when = self.read(QUIET_S)
+            if not data:
+                return last - sent
+            last = when
+
+    def quit(self) -> None:
+        os.write(self.master, b"\x11")  # ctrl+q
+        try:
+            deadline = time.perf_counter() + 10
+            while self.proc.poll() is None and time.perf_counter() < deadline:
+                self.read(0.1)
+            self.proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.master)
+
+
+def run(db: Path, which: str, rounds: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        term = Terminal(db, which, report)
+        # the first word only: a narrow list column cuts the rest of the title
+        painted = term.wait_for(MARKER.split()[0].encode()) - term.start
+        term.settle()
+        # Each key in its own phase so every press changes the screen: j and n walk down from the
+        # top, m toggles the current story back and forth, G and g alternate.
+        latencies: dict[str, list[float]] = {}
+        for key, presses in (("j", [b"j"] * rounds), ("n", [b"n"] * rounds), ("m", [b"m"] * rounds),
+                             ("G/g", [b"G", b"g"] * (rounds // 2))):
+            latencies[key] = [term.key(k) for k in presses]
+            term.key(b"g")
+        term.quit()
+        facts = json.loads(report.read_text()) if report.exists() else {}
+    return {"first_paint_s": painted, "latencies": latencies, **facts}
+
+
+def ms(values: list[float], fn) -> str:
+    values = [v for v in values if v == v]  # NaN: the key changed nothing on screen
+    return f"{fn(values) * 1000:6.1f}" if values else "    —"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "newsdesk-bench-100k.db")
+    parser.add_argument("--app", choices=("auto", "minimal", "full", "both"), default="both")
+    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3, help="first-paint measurements per app")
+    parser.add_argument("--child", choices=("minimal", "full"), help=argparse.SUPPRESS)
+    parser.add_argument("--report", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.db, args.child, args.report)
+        return
+
+    if not args.db.exists():
+        build_db(args.db)
+    try:
+        import reader.ui.app as app_module
+
+        has_full = hasattr(app_module, "NewsdeskApp")
+    except Exception as exc:  # noqa: BLE001 - a colleague's half-written app must not stop this
+        print(f"full app not importable ({exc.__class__.__name__}: {exc}); measuring the minimal one")
+        has_full = False
+    apps = {"auto": ["full" if has_full else "minimal"], "minimal": ["minimal"], "full": ["full"],
+            "both": ["minimal", "full"] if has_full else ["minimal"]}[args.app]
+
+    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+    print(f"database: {args.db} ({FEEDS * PER_FEED:,} stories, {FEEDS:,} feeds); terminal {SIZE[0]}x{SIZE[1]} pty")
+    for which in apps:
+        results = [run(args.db, which, args.rounds if i == 0 else 0) for i in range(args.runs)]
+        first = results[0]
+        paints = [r["first_paint_s"] for r in results]
+        print()
+        print(f"== {which} app ({'reader.ui.app.NewsdeskApp' if which == 'full' else 'StoryList only'})")
+        print(f"first paint (spawn -> newest title on the pty): "
+              + ", ".join(f"{p * 1000:.0f}" for p in paints) + " ms"
+              )
+        print("  inside the first run, ms after spawn: "
+              + ", ".join(f"{k} {v * 1000:.0f}" for k, v in first.get("stamps_s", {}).items()))
+        print(f"peak memory (ru_maxrss): {max(r.get('maxrss_mb', 0) for r in results):.0f} MB")
+        print(f"{'key':>5} {'n':>4} {'median ms':>10} {'p95 ms':>8} {'worst ms':>9} {'no update':>10}")
+        everything: list[float] = []
+        for key, values in first["latencies"].items():
+            everything += values
+            p95 = lambda v: sorted(v)[max(0, int(len(v) * 0.95 + 0.5) - 1)]  # noqa: E731
+            missed = sum(1 for v in values if v != v)
+            print(f"{key:>5} {len(values):>4} {ms(values, statistics.median):>10} {ms(values, p95):>8} "
+                  f"{ms(values, max):>9} {missed:>10}")
+        print(f"{'all':>5} {len(everything):>4} {ms(everything, statistics.median):>10} {'':>8} "
+              f"{ms(everything, max):>9}")
+
+
+if __name__ == "__main__":
+    main()

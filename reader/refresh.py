@@ -176,8 +176,9 @@ def refresh(
         if len(fetchable) >= POOL_THRESHOLD:
             n = workers or os.cpu_count() or 1
             executor = ProcessPoolExecutor(max_workers=n, mp_context=_pool_context())
-            # Start the workers before the event loop's threads exist.
-            list(executor.map(_warm_n, range(n)))
+            # Fork the workers now, before the event loop's threads exist; don't wait for them.
+            for i in range(n):
+                executor.submit(_warm_n, i)
         try:
             results = asyncio.run(
                 refresh_async(store, fetchable, on_progress=on_progress, limits=limits, executor=executor)

@@ -13,10 +13,8 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
 from reader.models import (
     Clock,
@@ -45,11 +43,53 @@ class FeedExists(StoreError):
         self.feed = feed
 
 
-migrations = Migrations("newsdesk")
+class MigrationList:
+    """Numbered migrations, registered in order with ``@migrations(name=...)``.
+
+    They are applied with sqlite-utils' ``Migrations``, which is imported only when one is pending:
+    sqlite-utils costs ~100 ms to import, and an up-to-date database should not pay for it.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self.steps: list[tuple[str, Callable]] = []
+
+    def __call__(self, *, name: str) -> Callable:
+        def register(fn: Callable) -> Callable:
+            self.steps.append((name, fn))
+            return fn
+
+        return register
+
+    def applied(self, conn: sqlite3.Connection) -> list[str]:
+        exists = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+        ).fetchone()
+        if not exists:
+            return []
+        return [r[0] for r in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", (self.name,)
+        )]
+
+    def pending(self, conn: sqlite3.Connection) -> list[str]:
+        done = set(self.applied(conn))
+        return [name for name, _ in self.steps if name not in done]
+
+    def apply(self, conn: sqlite3.Connection) -> None:
+        from sqlite_utils import Database
+        from sqlite_utils.migrations import Migrations
+
+        runner = Migrations(self.name)
+        for name, fn in self.steps:
+            runner(name=name)(fn)
+        runner.apply(Database(conn, execute_plugins=False, recursive_triggers=False))
+
+
+migrations = MigrationList("newsdesk")
 
 
 @migrations(name="0001_initial")
-def _m0001_initial(db: Database) -> None:
+def _m0001_initial(db) -> None:
     db.execute(
         """
         CREATE TABLE feeds (
@@ -253,7 +293,6 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a Newsdesk database ({exc})") from None
         self.conn = conn
-        self.db = Database(conn, execute_plugins=False, recursive_triggers=False)
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
         if existed:
@@ -277,17 +316,17 @@ class Store:
             pass
 
     def _migrate(self, existed: bool) -> None:
-        pending = migrations.pending(self.db)
+        pending = migrations.pending(self.conn)
         if not pending:
             return
-        if existed and migrations.applied(self.db):
+        if existed and migrations.applied(self.conn):
             # Before the write lock: SQLite cannot back up from a connection mid-transaction.
-            self._backup_before_migration(pending[0].name)
+            self._backup_before_migration(pending[0])
         # Hold the write lock for the whole upgrade, and look again once we have it: another
         # process may have migrated meanwhile. A kill mid-way rolls the whole upgrade back.
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            migrations.apply(self.db)
+            migrations.apply(self.conn)
         except BaseException:
             self.conn.rollback()
             raise

@@ -54,9 +54,8 @@ def test_a_new_migration_backs_up_the_database_first(db_path, clock, monkeypatch
     with Store(db_path, clock=clock) as s:
         feed = s.add_feed("https://example.org/feed")
         s.save_stories(feed.id, [story("a")])
-    extra = store_module.Migrations("newsdesk")
-    for m in store_module.migrations._migrations:
-        extra._migrations.append(m)
+    extra = store_module.MigrationList("newsdesk")
+    extra.steps = list(store_module.migrations.steps)
 
     @extra(name="0002_test_column")
     def _add(db):

@@ -186,6 +186,7 @@ def refresh(
         finally:
             if executor is not None:
                 executor.shutdown(wait=True, cancel_futures=True)
+            store.index_pending()
     return RefreshSummary(feeds=tuple(results) + tuple(skipped), elapsed=time.perf_counter() - started)
 
 
@@ -266,6 +267,7 @@ def add_feed_from_url(
         # The feed was just fetched; store it as it is rather than asking the server twice.
         fetched = FetchResult(**{**_as_dict(fetched), "permanent_redirect": None})
         result = store_result(store, feed, fetched, parsed)
+        store.index_pending()
         feed = store.get_feed(feed.id) or feed
     return feed, result
 

@@ -114,7 +114,7 @@ def _m0001_initial(db) -> None:
     db.execute(
         """
         CREATE TABLE stories (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: the search index's watermark needs it
             feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
             uid TEXT NOT NULL,
             url TEXT,
@@ -155,22 +155,20 @@ def _m0001_initial(db) -> None:
     )
     # feeds of a folder (folder views, sidebar grouping)
     db.execute("CREATE INDEX idx_feeds_folder ON feeds (folder)")
-    # Full-text search over title and text. The triggers fire only when those columns change, so
-    # marking 100,000 stories read does not rewrite the index.
+    # Full-text search over title and text. New stories are indexed in bulk, after a refresh or
+    # before a search (Store.index_pending): one FTS5 insert per story costs twice as much. Stories
+    # with ids up to fts_state.indexed_upto are in the index; the triggers keep those in step, and
+    # fire only when title or text change, so marking 100,000 stories read does not touch the index.
     db.execute(
         "CREATE VIRTUAL TABLE stories_fts USING fts5("
         "title, text, content='stories', content_rowid='id', tokenize='porter unicode61')"
     )
+    db.execute("CREATE TABLE fts_state (id INTEGER PRIMARY KEY CHECK (id = 1), indexed_upto INTEGER NOT NULL)")
+    db.execute("INSERT INTO fts_state (id, indexed_upto) VALUES (1, 0)")
     db.execute(
         """
-        CREATE TRIGGER stories_fts_insert AFTER INSERT ON stories BEGIN
-            INSERT INTO stories_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
-        END
-        """
-    )
-    db.execute(
-        """
-        CREATE TRIGGER stories_fts_delete AFTER DELETE ON stories BEGIN
+        CREATE TRIGGER stories_fts_delete AFTER DELETE ON stories
+        WHEN old.id <= (SELECT indexed_upto FROM fts_state) BEGIN
             INSERT INTO stories_fts (stories_fts, rowid, title, text)
             VALUES ('delete', old.id, old.title, old.text);
         END
@@ -178,7 +176,8 @@ def _m0001_initial(db) -> None:
     )
     db.execute(
         """
-        CREATE TRIGGER stories_fts_update AFTER UPDATE OF title, text ON stories BEGIN
+        CREATE TRIGGER stories_fts_update AFTER UPDATE OF title, text ON stories
+        WHEN old.id <= (SELECT indexed_upto FROM fts_state) BEGIN
             INSERT INTO stories_fts (stories_fts, rowid, title, text)
             VALUES ('delete', old.id, old.title, old.text);
             INSERT INTO stories_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
@@ -634,6 +633,22 @@ class Store:
         where = " AND ".join(clauses) if clauses else "1"
         return where, params, index
 
+    def index_pending(self) -> int:
+        """Add stories stored since the last call to the search index, in one pass; returns how many."""
+        upto = self.conn.execute("SELECT indexed_upto FROM fts_state").fetchone()[0]
+        newest = self.conn.execute("SELECT COALESCE(max(id), 0) FROM stories").fetchone()[0]
+        if newest <= upto:
+            return 0
+        with self.write():
+            upto = self.conn.execute("SELECT indexed_upto FROM fts_state").fetchone()[0]
+            cur = self.conn.execute(
+                "INSERT INTO stories_fts (rowid, title, text)"
+                " SELECT id, title, text FROM stories WHERE id > ? AND id <= ?",
+                (upto, newest),
+            )
+            self.conn.execute("UPDATE fts_state SET indexed_upto = ?", (newest,))
+        return cur.rowcount
+
     def story_ids(self, flt: StoryFilter = StoryFilter(), limit: int | None = None) -> list[int]:
         """Ids of the stories a filter selects, in list order (newest first, or best match first)."""
         where, params, index = self._where(flt)
@@ -642,6 +657,7 @@ class Store:
             match = fts_query(flt.query)
             if match is None:
                 return []
+            self.index_pending()
             sql = (
                 "SELECT s.id FROM stories_fts JOIN stories s ON s.id = stories_fts.rowid"
                 f" WHERE stories_fts MATCH ? AND {where} ORDER BY stories_fts.rank{lim}"

@@ -256,3 +256,25 @@ def test_due_feeds_skips_disabled_and_waiting(store, clock):
     assert [f.id for f in store.due_feeds()] == [a.id]
     clock.advance(601)
     assert sorted(f.id for f in store.due_feeds()) == sorted([a.id, c.id])
+
+
+def test_new_stories_become_searchable_and_ids_are_never_reused(store):
+    f = store.add_feed("https://one.example/feed")
+    store.save_stories(f.id, [story("a", title="Quokka sighting"), story("b", title="Other")])
+    pending = store.conn.execute("SELECT indexed_upto FROM fts_state").fetchone()[0]
+    assert pending == 0  # stored, not yet indexed
+    assert len(store.story_ids(StoryFilter(query="quokka"))) == 1  # a search indexes first
+    assert store.index_pending() == 0
+    newest = max(store.story_ids())
+    store.conn.execute("DELETE FROM stories WHERE id = ?", (newest,))
+    store.conn.commit()
+    store.save_stories(f.id, [story("c", title="Quokka returns")])
+    assert max(store.story_ids()) > newest
+    # an unindexed story can be changed and deleted without corrupting the index
+    store.save_stories(f.id, [story("c", title="Wombat returns")])
+    assert [store.get_story(i).title for i in store.story_ids(StoryFilter(query="wombat"))] == ["Wombat returns"]
+    assert store.story_ids(StoryFilter(query="returns"))
+    store.remove_feed(f.id)
+    assert store.story_ids(StoryFilter(query="quokka")) == []
+    # FTS5 raises "database disk image is malformed" here if the index and the table disagree
+    store.conn.execute("INSERT INTO stories_fts(stories_fts) VALUES ('integrity-check')")

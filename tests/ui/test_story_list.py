@@ -129,6 +129,12 @@ async def test_rows_show_marks_source_title_and_age_newest_first(store, clock):
 
         assert bold_title(3) and not bold_title(1)
 
+        # time passes: the cached lines do not keep their old age
+        clock.advance(10 * 60)
+        widget.refresh()
+        await pilot.pause()
+        assert widget.render_line(0).text.rstrip().endswith(" 10m")
+
 
 async def test_cursor_moves_with_the_actions_and_scrolls(store, clock):
     feed = store.add_feed("https://a.example/feed", title="A")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import time
 from array import array
-from typing import Callable, ClassVar, Iterable, Iterator
+from typing import Callable, ClassVar, Iterable
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -38,7 +38,7 @@ from reader.store import Store
 
 try:  # the core's cleaner, once it exists, so every screen strips the same things
     from reader.text import one_line as _core_one_line  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on what colleagues have landed
+except ImportError:  # pragma: no cover - the widget also works without it
     _core_one_line = None
 
 # Terminal escape sequences (CSI, OSC, two-byte ESC) go whole, so no "[31m" debris is left behind.
@@ -54,6 +54,7 @@ SEARCH_CHUNK_MAX = 500
 ROW_CACHE_SIZE = 4096
 STRIP_CACHE_SIZE = 1024
 AGE_WIDTH = 6  # "Mar 02"
+AGE_REFRESH_S = 60.0
 
 
 def one_line(text: str | None) -> str:
@@ -502,6 +503,8 @@ class StoryList(ScrollView, can_focus=True):
 
     def _on_mount(self, event: events.Mount) -> None:
         self._scroll_cursor_into_view()
+        # Ages ("5m") grow while the app is open; only lines whose age text changed are rebuilt.
+        self.set_interval(AGE_REFRESH_S, self.refresh, name="story-list-ages")
 
     def _on_resize(self, event: events.Resize) -> None:
         self._scroll_cursor_into_view()

@@ -5,8 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from reader.store import Store
+
+# CI machines are slower and busier than ours: a per-example deadline would make property tests flaky.
+settings.register_profile("newsdesk", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("newsdesk")
 
 # The fixed "now" of the test suite: 2026-03-01 12:00:00 UTC.
 T0 = 1_772_366_400

@@ -80,7 +80,7 @@ class NewsdeskCommands(Provider):
         for binding in app.command_bindings():
             keys = app.binding_keys(binding)
             commands.append(
-                (binding.description, f"{keys}  ·  {binding.id}", partial(app.run_command_action, binding.action))
+                (app.describe(binding), f"{keys}  ·  {binding.id}", partial(app.run_command_action, binding.action))
             )
         for feed_id in app.sidebar.feed_ids():
             feed = app.sidebar.feeds.get(feed_id)
@@ -124,21 +124,21 @@ class NewsdeskApp(App[None]):
         Binding("k,up", "cursor_up", "Previous story", show=False, id="cursor_up"),
         Binding("g,home", "first", "First story", show=False, id="first"),
         Binding("G,end", "last", "Last story", show=False, id="last"),
-        Binding("n", "next_unread", "Next unread", id="next_unread"),
+        Binding("n", "next_unread", "Next", tooltip="Open the next unread story", id="next_unread"),
         Binding("p", "prev_unread", "Previous unread", show=False, id="prev_unread"),
         Binding("enter", "open_story", "Open story", show=False, id="open_story"),
         Binding("space", "page", "Page / next unread", show=False, id="page"),
-        Binding("m", "toggle_read", "Read/unread", id="toggle_read"),
+        Binding("m", "toggle_read", "Read", tooltip="Mark read / unread", id="toggle_read"),
         Binding("A", "mark_all_read", "Mark all in view read", show=False, id="mark_all_read"),
         Binding("u", "undo", "Undo last marking", show=False, id="undo"),
-        Binding("s", "toggle_saved", "Save/unsave", id="toggle_saved"),
+        Binding("s", "toggle_saved", "Save", tooltip="Save / unsave the story", id="toggle_saved"),
         Binding("o", "open_link", "Open link in browser", show=False, id="open_link"),
         Binding("y", "copy_link", "Copy link", show=False, id="copy_link"),
         Binding("v", "toggle_source", "Article / feed text", show=False, id="toggle_source"),
-        Binding("r", "refresh_all", "Refresh", id="refresh_all"),
+        Binding("r", "refresh_all", "Refresh", tooltip="Refresh all feeds", id="refresh_all"),
         Binding("R", "refresh_feed", "Refresh this feed", show=False, id="refresh_feed"),
-        Binding("slash", "search", "Search", id="search"),
-        Binding("f", "cycle_filter", "All/unread/saved", id="cycle_filter"),
+        Binding("slash", "search", "Search", tooltip="Search all stories", id="search"),
+        Binding("f", "cycle_filter", "Filter", tooltip="Show all / unread / saved stories", id="cycle_filter"),
         Binding("left_square_bracket", "prev_feed", "Previous feed", show=False, id="prev_feed"),
         Binding("right_square_bracket", "next_feed", "Next feed", show=False, id="next_feed"),
         Binding("a", "add_feed", "Add a feed", show=False, id="add_feed"),
@@ -149,9 +149,9 @@ class NewsdeskApp(App[None]):
         Binding("tab", "next_pane", "Next pane", show=False, priority=True, id="next_pane"),
         Binding("shift+tab", "prev_pane", "Previous pane", show=False, priority=True, id="prev_pane"),
         Binding("escape", "back", "Back (leave search / reading)", show=False, id="back"),
-        Binding("question_mark", "help", "Help", id="help"),
+        Binding("question_mark", "help", "Help", tooltip="List every key", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
-        Binding("ctrl+p", "command_palette", "Command palette", show=False, id="command_palette"),
+        Binding("ctrl+p", "command_palette", "Commands", tooltip="Run any command by name", id="command_palette"),
     ]
 
     # Actions that only make sense on the main screen (not while a dialog is open).
@@ -200,7 +200,7 @@ class NewsdeskApp(App[None]):
         with Horizontal(id="refresh-bar"):
             yield Static(Content("Refreshing"), id="refresh-label")
             yield ProgressBar(total=1, show_eta=False, id="refresh-progress")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def main(self) -> Screen:
@@ -273,7 +273,12 @@ class NewsdeskApp(App[None]):
         return ", ".join(shown)
 
     def help_rows(self) -> list[tuple[str, str, str]]:
-        return [(self.binding_keys(b), b.description, b.id or "") for b in self.command_bindings()]
+        return [(self.binding_keys(b), self.describe(b), b.id or "") for b in self.command_bindings()]
+
+    @staticmethod
+    def describe(binding: Binding) -> str:
+        """The longer description (the footer shows the short one)."""
+        return binding.tooltip or binding.description
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self._MAIN_ONLY and len(self.screen_stack) > 1:

@@ -419,7 +419,7 @@ async def test_command_palette_offers_every_action(make_app):
         provider = NewsdeskCommands(app.screen)
         names = [name for name, _, _ in provider._commands()]
         for binding in app.BINDINGS:
-            assert binding.description in names
+            assert app.describe(binding) in names
         assert any(name.startswith("Go to feed: Tech Daily") for name in names)
         await pilot.press("ctrl+p")
         await pilot.pause()
@@ -498,3 +498,134 @@ async def test_a_refresh_ending_under_a_dialog_updates_the_panes(make_app, monke
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         assert app.stories.row_count == 9
+
+
+async def test_command_palette_runs_an_action_by_name(make_app, check):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"save / unsave")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert is_saved(check, "t0")
+
+
+async def test_feed_text_cannot_become_markdown_or_a_link(make_app, check, monkeypatch):
+    from textual.widgets import Markdown
+
+    app = make_app()
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, new_tab=True: opened.append(url))
+    async with app.run_test(size=SIZE) as pilot:
+        story = check.get_story(story_id(check, "t1"))
+        hostile = dataclasses.replace(story, text="# Big\n\n[click](javascript:alert(1)) <b>x</b> *y* `z`")
+        await pilot.pause(0.2)  # let the first story's preview land first
+        app.reading.show_story(hostile)
+        await pilot.pause(0.2)
+        source = app.reading.body_markdown(hostile)
+        assert "](" not in source.replace("\\](", "").replace("\\(", "")
+        rendered = " ".join(str(b._content) for b in app.reading.query_one("#story-body", Markdown).query("MarkdownBlock") if hasattr(b, "_content"))
+        assert "[click](javascript:alert(1))" in rendered
+        assert "# Big" in rendered
+        app.reading.post_message(app.reading.LinkOpened("javascript:alert(1)"))
+        app.reading.post_message(app.reading.LinkOpened("file:///etc/passwd"))
+        app.reading.post_message(app.reading.LinkOpened("https://ok.example/"))
+        await pilot.pause()
+        assert opened == ["https://ok.example/"]
+
+
+async def test_summary_panel_names_its_sources(make_app, monkeypatch):
+    from reader.ui.widgets.summary_panel import Source
+
+    app = make_app()
+    sources = [Source("Tech Daily", "Tram approved", "https://a:b@tech.example/1"), Source("City Paper", "Trams!", None), Source("A Blog", "Notes", None)]
+    monkeypatch.setattr(app, "story_sources", lambda story: sources)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        title = str(app.summary.query_one("#summary-title").render())
+        body = str(app.summary.query_one("#summary-body").render())
+        assert "Summary based on 3 sources" in title
+        assert "City Paper" in body and "a:b@" not in body
+
+
+async def test_refresh_shows_progress_in_the_footer(make_app, monkeypatch, feeds):
+    import threading
+
+    release = threading.Event()
+
+    def slow_refresh(db_path, feed_ids=None, *, on_progress=None, **kwargs):
+        on_progress(1, 3, FeedRefresh(feeds["tech"], "x"))
+        release.wait(5)
+        return RefreshSummary(feeds=(FeedRefresh(feeds["blog"], "y", error="HTTP 500"),))
+
+    fake_refresh_module(monkeypatch, refresh=slow_refresh)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause(0.2)
+        assert app.has_class("-refreshing")
+        assert app.main.query_one("#refresh-bar").region.height == 1
+        assert "1/3" in str(app.main.query_one("#refresh-label").render())
+        await pilot.press("r")  # a second refresh waits for the first
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.has_class("-refreshing")
+        messages = [n.message for n in app._notifications]
+        assert any("already running" in m for m in messages)
+        assert any("1 failed" in m for m in messages)
+
+
+async def test_auto_refresh_runs_on_a_timer_but_not_for_the_demo(make_app, settings):
+    app = make_app(settings=dataclasses.replace(settings, auto_refresh_minutes=30))
+    async with app.run_test(size=SIZE):
+        assert app._auto_refresh is not None
+    demo = make_app(settings=dataclasses.replace(settings, auto_refresh_minutes=30), demo=True)
+    async with demo.run_test(size=SIZE):
+        assert demo._auto_refresh is None
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 36), (200, 50)])
+@pytest.mark.parametrize("reading", [False, True])
+async def test_panes_fit_and_never_overlap(make_app, size, reading):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        if reading:
+            await pilot.press("enter")
+        await pilot.pause()
+        screen = app.main.region
+        panes = [app.main.query_one(f"#{name}") for name in ("view-header", "sidebar", "stories", "reading", "summary")]
+        shown = [p for p in panes if p.region.area > 0]
+        assert app.stories in shown or app.reading in shown
+        for pane in shown:
+            assert screen.contains_region(pane.region), f"{pane.id} cut off at {size}"
+        for i, a in enumerate(shown):
+            for b in shown[i + 1 :]:
+                assert not a.region.overlaps(b.region), f"{a.id} overlaps {b.id} at {size}"
+        if size[0] >= 120:
+            assert all(p.region.area > 0 for p in panes), "at 120 columns every pane is side by side"
+
+
+async def test_first_run_imports_a_subscription_file(tmp_path, clock, settings, monkeypatch):
+    from reader.ui.app import NewsdeskApp
+
+    started = []
+    fake_refresh_module(monkeypatch, refresh=lambda db, ids=None, **kw: started.append(ids) or RefreshSummary())
+    urls = tmp_path / "urls"
+    urls.write_text("https://one.example/feed\nhttps://two.example/rss \"~Two\"\n")
+    app = NewsdeskApp(tmp_path / "empty.db", clock=clock, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, FirstRunScreen)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        await pilot.press(*str(urls), "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(app.sidebar.feed_ids()) == 2
+    with Store(tmp_path / "empty.db") as store:
+        assert sorted(f.url for f in store.list_feeds()) == ["https://one.example/feed", "https://two.example/rss"]
+    assert started and len(started[0]) == 2

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from urllib.parse import urlsplit, urlunsplit
 
 # C0/C1 controls (terminal escapes start with ESC or CSI), except tab and newline; also bidi overrides.
@@ -92,7 +91,3 @@ def format_size(length: int | None) -> str:
         size /= 1024
     return f"{length} B"
 
-
-def width_safe(text: str) -> str:
-    """Normalise text so that combining tricks cannot hide characters."""
-    return unicodedata.normalize("NFC", text)

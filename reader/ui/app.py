@@ -390,25 +390,42 @@ class NewsdeskApp(App[None]):
             self.reading.focus()
 
     def show_summary(self, story: Story) -> None:
-        text = story_text(story)
-        self.summary.show(make_bullets(text, title=story.title), self.story_sources(story))
+        grouped = self._group_summary(story)
+        if grouped is not None:
+            sources = [
+                Source(g.feed_title, g.title, getattr(self.store.get_story(g.story_id), "url", None))
+                for g in grouped.sources
+            ]
+            self.summary.show(grouped.bullets, sources, feeds=grouped.feeds)
+            return
+        self.summary.show(make_bullets(story_text(story), title=story.title))
+
+    def _group_summary(self, story: Story):
+        """The event's summary from every feed telling it (cluster.story_summary), when grouped."""
+        if not all(hasattr(self.store, name) for name in ("group_of", "get_group")):
+            return None  # the store has no story groups yet
+        try:
+            from reader.cluster import story_summary
+        except ImportError:
+            return None
+        return story_summary(self.store, story.id)
 
     def story_sources(self, story: Story) -> list[Source]:
-        """Hook for multi-source stories: every feed's telling of the same event.
+        """Every feed's telling of the same event (one entry when the story stands alone)."""
+        grouped = self._group_summary(story)
+        if grouped is None:
+            return []
+        return [Source(g.feed_title, g.title) for g in grouped.sources]
 
-        Returns [] until the core can group stories (cluster.py); with 2+ sources the summary
-        panel reads "Summary based on N sources" and lists them.
-        """
-        try:
-            from reader import cluster  # noqa: F401
-        except ImportError:
-            return []
-        group_of = getattr(self.store, "story_group", None)
-        if group_of is None:
-            return []
-        group = group_of(story.id)
-        members = getattr(group, "stories", None) or []
-        return [Source(getattr(m, "feed_title", ""), getattr(m, "title", ""), getattr(m, "url", None)) for m in members]
+    def _with_group(self, story_id: int) -> list[int]:
+        """The story, and with mark_group_read every other feed's version of the same event."""
+        group_of = getattr(self.store, "group_of", None)
+        if group_of is None or not getattr(self.settings, "mark_group_read", False):
+            return [story_id]
+        group = group_of(story_id)
+        if group is None:
+            return [story_id]
+        return [story_id] + [i for i in group.story_ids if i != story_id]
 
     def _schedule_read(self, story: Story) -> None:
         self._cancel_read_timer()
@@ -429,7 +446,7 @@ class NewsdeskApp(App[None]):
 
     def _mark_opened_read(self, story_id: int) -> None:
         if self.open_story_id == story_id:
-            self.set_read([story_id], True)
+            self.set_read(self._with_group(story_id), True)
 
     # -- the full article -------------------------------------------------------------------
 
@@ -493,7 +510,7 @@ class NewsdeskApp(App[None]):
             return
         if self.open_story_id == sid:
             self._cancel_read_timer()  # the person decided; the delay must not undo that
-        self.set_read([sid], not story.read)
+        self.set_read(self._with_group(sid), not story.read)
 
     def action_mark_all_read(self) -> None:
         changed = self.store.mark_all_read(self.view)

@@ -536,19 +536,40 @@ async def test_feed_text_cannot_become_markdown_or_a_link(make_app, check, monke
         assert opened == ["https://ok.example/"]
 
 
-async def test_summary_panel_names_its_sources(make_app, monkeypatch):
-    from reader.ui.widgets.summary_panel import Source
-
+async def test_summary_panel_names_its_sources(make_app, monkeypatch, check):
     app = make_app()
-    sources = [Source("Tech Daily", "Tram approved", "https://a:b@tech.example/1"), Source("City Paper", "Trams!", None), Source("A Blog", "Notes", None)]
-    monkeypatch.setattr(app, "story_sources", lambda story: sources)
+    ids = [story_id(check, uid) for uid in ("t1", "c0", "b0")]
+    grouped = types.SimpleNamespace(
+        bullets=("Trams approved.", "Work starts in spring."),
+        sources=tuple(
+            types.SimpleNamespace(feed_title=check.get_story(i).feed_title, title=check.get_story(i).title, story_id=i)
+            for i in ids
+        ),
+        feeds=3,
+    )
+    monkeypatch.setattr(app, "_group_summary", lambda story: grouped)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")
         await pilot.pause()
         title = str(app.summary.query_one("#summary-title").render())
         body = str(app.summary.query_one("#summary-body").render())
         assert "Summary based on 3 sources" in title
-        assert "City Paper" in body and "a:b@" not in body
+        assert "Work starts in spring." in body
+        assert "City [b]Paper[/b]" in body and "Notes on trams" in body
+        assert "javascript" not in body.lower() or "javascript:alert" in body  # shown, never a link
+
+
+async def test_opening_a_grouped_story_marks_every_feeds_version(make_app, monkeypatch, check):
+    app = make_app()
+    ids = [story_id(check, uid) for uid in ("t0", "c0", "b0")]
+    monkeypatch.setattr(app.store, "group_of", lambda sid: types.SimpleNamespace(id=1, story_ids=tuple(ids)) if sid in ids else None, raising=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        assert all(check.get_story(i).read for i in ids)
+        assert not is_read(check, "t1")
+        await pilot.press("u")
+        assert not any(check.get_story(i).read for i in ids)
 
 
 async def test_refresh_shows_progress_in_the_footer(make_app, monkeypatch, feeds):

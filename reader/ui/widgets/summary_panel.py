@@ -40,17 +40,20 @@ class SummaryPanel(VerticalScroll, can_focus=True):
         super().__init__(**kwargs)
         self.bullets: list[str] = []
         self.sources: tuple[Source, ...] = ()
+        self.feeds = 0
 
     def compose(self):
         yield Static(Content("Summary"), id="summary-title")
         yield Static(Content("Open a story to see its summary."), id="summary-body")
 
-    def show(self, bullets: Sequence[str], sources: Sequence[Source] = ()) -> None:
+    def show(self, bullets: Sequence[str], sources: Sequence[Source] = (), feeds: int | None = None) -> None:
+        """``feeds``: how many distinct feeds tell the story (default: one per source)."""
         self.bullets = [one_line(b) for b in bullets if one_line(b)]
         self.sources = tuple(sources)
+        self.feeds = feeds if feeds is not None else len(self.sources)
         title = "Summary"
-        if len(self.sources) > 1:
-            title = f"Summary based on {len(self.sources)} sources"
+        if self.feeds > 1:
+            title = f"Summary based on {self.feeds} sources"
         self.query_one("#summary-title", Static).update(Content.assemble((title, "bold")))
         parts: list = []
         if self.bullets:
@@ -58,7 +61,7 @@ class SummaryPanel(VerticalScroll, can_focus=True):
                 parts += [("• ", "$accent"), bullet, "\n"]
         else:
             parts.append(("Nothing to summarise: this story has no text.", "$text-muted"))
-        if len(self.sources) > 1:
+        if self.feeds > 1:
             parts += ["\n", ("Sources", "bold"), "\n"]
             for source in self.sources:
                 parts += [("– ", "$accent"), (one_line(source.feed_title), "bold"), ": ", one_line(source.title)]

@@ -650,3 +650,38 @@ async def test_first_run_imports_a_subscription_file(tmp_path, clock, settings, 
     with Store(tmp_path / "empty.db") as store:
         assert sorted(f.url for f in store.list_feeds()) == ["https://one.example/feed", "https://two.example/rss"]
     assert started and len(started[0]) == 2
+
+
+async def test_attachments_open_from_the_command_palette(make_app, monkeypatch):
+    from reader.ui.app import NewsdeskCommands
+
+    app = make_app()
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, new_tab=True: opened.append(url))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        commands = {name: callback for name, _, callback in NewsdeskCommands(app.screen)._commands()}
+        commands["Open attachment 1: audio/mpeg"]()
+        assert opened == ["https://tech.example/ep.mp3"]
+
+
+def test_newsdesk_demo_runs_the_app_on_a_throwaway_demo_database(monkeypatch, tmp_path):
+    pytest.importorskip("reader.demo")
+    from reader import cli
+    from reader.ui.app import NewsdeskApp
+
+    ran = []
+
+    def fake_run(self):
+        ran.append(self)
+
+    monkeypatch.setattr(NewsdeskApp, "run", fake_run)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "real.db"))
+    assert cli.main(["--demo"]) == 0
+    (app,) = ran
+    assert app.demo and app.db_path != tmp_path / "real.db"
+    assert app.store.list_feeds(), "the demo database was filled"
+    assert not (tmp_path / "real.db").exists()
+    app.store.close()

@@ -611,7 +611,8 @@ class NewsdeskApp(App[None]):
             self.notify("No earlier unread story in this view.", markup=False)
 
     def action_page(self) -> None:
-        if self.open_story_id is None or self.reading.story is None:
+        hidden = self.main.has_class("-narrow") and not self.has_class("-reading")
+        if hidden or self.open_story_id is None or self.reading.story is None:
             self.open_story(self.current_id())
             return
         if not self.reading.page():

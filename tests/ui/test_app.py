@@ -685,3 +685,62 @@ def test_newsdesk_demo_runs_the_app_on_a_throwaway_demo_database(monkeypatch, tm
     assert app.store.list_feeds(), "the demo database was filled"
     assert not (tmp_path / "real.db").exists()
     app.store.close()
+
+
+async def test_space_in_the_80_column_list_opens_the_story_under_the_cursor(make_app, check):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter", "escape", "j", "space")
+        await pilot.pause()
+        assert app.has_class("-reading")
+        assert app.reading.story.uid == "b0"
+        assert is_read(check, "b0")
+
+
+def fake_extract_module(monkeypatch, get_article):
+    monkeypatch.setitem(sys.modules, "reader.extract", types.SimpleNamespace(get_article=get_article))
+
+
+async def test_opening_fetches_the_full_article_and_v_goes_back_to_the_feed(make_app, monkeypatch, check):
+    asked = []
+
+    def get_article(db_path, sid, clock):
+        asked.append(sid)
+        return types.SimpleNamespace(markdown="# The whole story\n\nEvery paragraph of it.", error=None, from_cache=False)
+
+    fake_extract_module(monkeypatch, get_article)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert asked == [story_id(check, "t0")]
+        assert app.reading.showing == "article"
+        assert "Full article" in app.reading.status_line()
+        await pilot.press("v")
+        assert app.reading.showing == "feed"
+
+
+async def test_a_failed_article_keeps_the_feed_text_and_says_why(make_app, monkeypatch):
+    fake_extract_module(
+        monkeypatch,
+        lambda db, sid, clock: types.SimpleNamespace(markdown=None, error="the site answered 403", from_cache=False),
+    )
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.reading.showing == "feed"
+        assert app.reading.status_line() == "Full article: the site answered 403"
+
+
+async def test_no_article_is_fetched_for_a_non_web_link(make_app, monkeypatch, check):
+    asked = []
+    fake_extract_module(monkeypatch, lambda db, sid, clock: asked.append(sid))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.stories.move_to(story_id(check, "c0"))  # javascript: link
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        assert asked == []

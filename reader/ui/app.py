@@ -316,6 +316,8 @@ class NewsdeskApp(App[None]):
         self.stories.load(flt, keep_story_id=keep_story_id)
         if flt.query is None:
             self.sidebar.select_place(place_for(flt))
+        else:
+            self.sidebar.highlighted = None  # search results belong to no sidebar view
         self.update_header()
 
     def refresh_counts(self) -> None:

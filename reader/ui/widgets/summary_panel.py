@@ -56,6 +56,9 @@ class SummaryPanel(VerticalScroll, can_focus=True):
             title = f"Summary based on {self.feeds} sources"
         self.query_one("#summary-title", Static).update(Content.assemble((title, "bold")))
         parts: list = []
+        if self.feeds > 1:
+            names = list(dict.fromkeys(one_line(source.feed_title) for source in self.sources))
+            parts += [("From " + " · ".join(names), "$text-muted"), "\n"]
         if self.bullets:
             for bullet in self.bullets:
                 parts += [("• ", "$accent"), bullet, "\n"]

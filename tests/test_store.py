@@ -21,13 +21,15 @@ def test_new_database_has_schema_wal_and_foreign_keys(store, db_path):
     assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
     applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")]
-    assert applied == ["0001_initial"]
+    assert applied[0] == "0001_initial"
+    assert applied == [name for name, _ in store_module.migrations.steps]
 
 
 def test_reopening_does_not_migrate_again(db_path, clock):
     Store(db_path, clock=clock).close()
     with Store(db_path, clock=clock) as s:
-        assert len(s.conn.execute("SELECT * FROM _sqlite_migrations").fetchall()) == 1
+        rows = s.conn.execute("SELECT * FROM _sqlite_migrations").fetchall()
+        assert len(rows) == len(store_module.migrations.steps)
     assert not list(db_path.parent.glob("*.bak"))
 
 

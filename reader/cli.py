@@ -320,20 +320,25 @@ def cmd_app(args, db_path: Path) -> int:
     from reader import config
 
     settings, problems = config.load_settings()
-    demo = bool(args.demo)
-    if demo:
-        from reader.demo import load_demo
+    if args.demo:
+        # A throw-away database: made fresh for this run and removed when the app closes.
+        with tempfile.TemporaryDirectory(prefix="newsdesk-demo-") as tmp:
+            demo_db = Path(tmp) / "demo.db"
+            from reader.demo import load_demo
 
-        tmp = Path(tempfile.mkdtemp(prefix="newsdesk-demo-"))
-        db_path = tmp / "demo.db"
-        with Store(db_path) as store:
-            load_demo(store)
-    else:
-        Store(db_path).close()  # fail early, with one line, on a database that is not ours
+            with Store(demo_db) as store:
+                load_demo(store)
+            _run_app(demo_db, True, settings, problems)
+        return 0
+    Store(db_path).close()  # fail early, with one line, on a database that is not ours
+    _run_app(db_path, False, settings, problems)
+    return 0
+
+
+def _run_app(db_path: Path, demo: bool, settings, problems) -> None:
     from reader.ui.app import run_app
 
     run_app(db_path, demo=demo, settings=settings, problems=problems)
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

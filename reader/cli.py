@@ -184,7 +184,62 @@ def cmd_refresh(args, store: Store, out: Output) -> int:
         feed = feeds.get(r.feed_id)
         name = one_line(feed.display_title) if feed else safe_url(r.url)
         print(f"  {name}: {one_line(r.error or '')}", file=out.err)
+    if args.articles:
+        # after the refresh, so reading ahead never slows the feeds down
+        _read_ahead(store, out, feed_id=ids)
     return 1 if failed else 0
+
+
+# -- full articles ---------------------------------------------------------------------------
+
+
+class ArticleProgressBar(ProgressBar):
+    def __call__(self, done: int, total: int, result) -> None:
+        width = 30
+        filled = int(width * done / max(1, total))
+        bar = "█" * filled + "░" * (width - filled)
+        self.stream.write(f"\rFetching articles {bar} {done}/{total}")
+        self.stream.flush()
+
+
+def _read_ahead(store: Store, out: Output, **options) -> None:
+    from reader.extract import fetch_articles
+
+    bar = ArticleProgressBar(out.err, 0) if out.err.isatty() else None
+    try:
+        summary = fetch_articles(store.path, on_progress=bar, clock=store.clock, **options)
+    finally:
+        if bar:
+            bar.close()
+    count = len(summary.results)
+    line = (f"Fetched {count} article{'s' if count != 1 else ''} in {summary.elapsed:.1f} s:"
+            f" {summary.extracted} from their pages, {summary.from_feed} whole in the feed,"
+            f" {len(summary.failed)} with the feed's text only")
+    if summary.pruned:
+        line += f"; {summary.pruned} old ones removed"
+    out.line(line)
+    shown = 10
+    for r in summary.failed[:shown]:
+        story = store.get_story(r.story_id)
+        name = one_line(story.title) if story else str(r.story_id)
+        print(f"  {r.story_id} {name}: {one_line(r.error or '')}", file=out.err)
+    if len(summary.failed) > shown:
+        print(f"  … and {len(summary.failed) - shown} more", file=out.err)
+
+
+def cmd_fetch_articles(args, store: Store, out: Output) -> int:
+    from reader import extract
+
+    cap = {"max_age_days": args.max_age, "max_bytes": int(args.max_size * 1024 * 1024)}
+    if args.prune:
+        removed = extract.prune_articles(store.path, clock=store.clock, **cap)
+        count, size = store.article_totals()
+        out.line(f"Removed {removed} article{'s' if removed != 1 else ''};"
+                 f" {count} kept ({size / (1024 * 1024):.1f} MB)")
+        return 0
+    feed_id = store.find_feed(args.feed).id if args.feed else None
+    _read_ahead(store, out, feed_id=feed_id, limit=args.limit, **cap)
+    return 0
 
 
 def cmd_import(args, store: Store, out: Output) -> int:
@@ -367,7 +422,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("refresh", help="fetch new stories (all feeds, or the ones named)")
     s.add_argument("feeds", nargs="*", metavar="FEED")
+    s.add_argument("--articles", action="store_true",
+                   help="then fetch the full article of each new unread story, for reading offline")
     s.set_defaults(func=cmd_refresh)
+
+    from reader.extract import ARTICLE_CACHE_MAX_BYTES, ARTICLE_MAX_AGE_DAYS, READ_AHEAD_LIMIT
+
+    s = sub.add_parser("fetch-articles", help="fetch and keep the full articles of unread stories,"
+                       " for reading offline; old ones are removed")
+    s.add_argument("--feed", metavar="FEED", help="only this feed's stories (id, URL or title)")
+    s.add_argument("--limit", type=_positive, default=READ_AHEAD_LIMIT, metavar="N",
+                   help=f"at most N stories, newest first (default {READ_AHEAD_LIMIT})")
+    s.add_argument("--prune", action="store_true", help="only remove old articles, fetch nothing")
+    s.add_argument("--max-age", type=_positive, default=ARTICLE_MAX_AGE_DAYS, metavar="DAYS",
+                   help=f"keep articles this many days (default {ARTICLE_MAX_AGE_DAYS}); saved stories' always")
+    s.add_argument("--max-size", type=_positive, default=ARTICLE_CACHE_MAX_BYTES // (1024 * 1024),
+                   metavar="MB", help="keep at most this many megabytes of articles (default"
+                   f" {ARTICLE_CACHE_MAX_BYTES // (1024 * 1024)}); saved stories' always")
+    s.set_defaults(func=cmd_fetch_articles)
 
     s = sub.add_parser("import", help="subscribe to the feeds in an OPML file or a newsboat urls file")
     s.add_argument("file")

@@ -186,6 +186,110 @@ def _m0001_initial(db) -> None:
     )
 
 
+@migrations(name="0002_articles")
+def _m0002_articles(db) -> None:
+    # A story's full article, extracted from its web page (reader.extract), or why it has none.
+    db.execute(
+        """
+        CREATE TABLE articles (
+            story_id INTEGER PRIMARY KEY REFERENCES stories(id) ON DELETE CASCADE,
+            source TEXT NOT NULL, -- 'article': from the web page; 'feed': the feed's own text
+            markdown BLOB, -- UTF-8, zlib-compressed when compressed = 1; NULL: none, see error
+            compressed INTEGER NOT NULL DEFAULT 0,
+            search TEXT, -- plain text added to the story's search entry; NULL: nothing added
+            error TEXT, -- why the page's text is not used, in words the reading pane shows
+            url TEXT, -- the page it came from, after redirects
+            content_hash TEXT NOT NULL DEFAULT '', -- the story's content_hash when this was kept
+            size INTEGER NOT NULL DEFAULT 0, -- bytes kept (markdown and search), for the cache cap
+            fetched INTEGER NOT NULL
+        )
+        """
+    )
+    # prune_articles: the oldest go first
+    db.execute("CREATE INDEX idx_articles_fetched ON articles (fetched)")
+    # A story's search entry is its title, and its text followed by its article's. The index's
+    # external content becomes a view that says so, so that FTS5's 'rebuild' and 'integrity-check'
+    # see what was indexed. The search text is kept uncompressed because these triggers must give
+    # FTS5 the exact text of an entry to delete it, and SQL cannot inflate zlib.
+    db.execute(
+        """
+        CREATE VIEW stories_search AS
+        SELECT s.id AS id, s.title AS title, s.text || COALESCE(char(10, 10) || a.search, '') AS text
+        FROM stories s LEFT JOIN articles a ON a.story_id = s.id
+        """
+    )
+    db.execute("DROP TABLE stories_fts")
+    db.execute(
+        "CREATE VIRTUAL TABLE stories_fts USING fts5("
+        "title, text, content='stories_search', content_rowid='id', tokenize='porter unicode61')"
+    )
+    db.execute(
+        "INSERT INTO stories_fts (rowid, title, text)"
+        " SELECT id, title, text FROM stories WHERE id <= (SELECT indexed_upto FROM fts_state)"
+    )
+    # Still only when title or text change: marking stories read never touches the index.
+    db.execute("DROP TRIGGER stories_fts_update")
+    db.execute(
+        """
+        CREATE TRIGGER stories_fts_update AFTER UPDATE OF title, text ON stories
+        WHEN old.id <= (SELECT indexed_upto FROM fts_state) BEGIN
+            INSERT INTO stories_fts (stories_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text || COALESCE(char(10, 10)
+                    || (SELECT search FROM articles WHERE story_id = old.id), ''));
+            INSERT INTO stories_fts (rowid, title, text)
+            VALUES (new.id, new.title, new.text || COALESCE(char(10, 10)
+                    || (SELECT search FROM articles WHERE story_id = new.id), ''));
+        END
+        """
+    )
+    # The article goes before its story, so that stories_fts_delete deletes the entry it indexed.
+    db.execute(
+        """
+        CREATE TRIGGER stories_article_delete BEFORE DELETE ON stories BEGIN
+            DELETE FROM articles WHERE story_id = old.id;
+        END
+        """
+    )
+    # Store.save_article indexes pending stories first, so an article's story is always indexed.
+    db.execute(
+        """
+        CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles
+        WHEN new.search IS NOT NULL AND new.story_id <= (SELECT indexed_upto FROM fts_state) BEGIN
+            INSERT INTO stories_fts (stories_fts, rowid, title, text)
+            SELECT 'delete', id, title, text FROM stories WHERE id = new.story_id;
+            INSERT INTO stories_fts (rowid, title, text)
+            SELECT id, title, text || char(10, 10) || new.search FROM stories WHERE id = new.story_id;
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER articles_fts_update AFTER UPDATE OF search ON articles
+        WHEN old.search IS NOT new.search AND old.story_id <= (SELECT indexed_upto FROM fts_state)
+        BEGIN
+            INSERT INTO stories_fts (stories_fts, rowid, title, text)
+            SELECT 'delete', id, title, text || COALESCE(char(10, 10) || old.search, '')
+            FROM stories WHERE id = old.story_id;
+            INSERT INTO stories_fts (rowid, title, text)
+            SELECT id, title, text || COALESCE(char(10, 10) || new.search, '')
+            FROM stories WHERE id = new.story_id;
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles
+        WHEN old.search IS NOT NULL AND old.story_id <= (SELECT indexed_upto FROM fts_state) BEGIN
+            INSERT INTO stories_fts (stories_fts, rowid, title, text)
+            SELECT 'delete', id, title, text || char(10, 10) || old.search
+            FROM stories WHERE id = old.story_id;
+            INSERT INTO stories_fts (rowid, title, text)
+            SELECT id, title, text FROM stories WHERE id = old.story_id;
+        END
+        """
+    )
+
+
 FEED_COLUMNS = (
     "id, url, title, site_url, folder, etag, last_modified, last_fetched, last_status, last_error,"
     " consecutive_errors, fetch_not_before, disabled, warning, added"
@@ -751,3 +855,126 @@ class Store:
     def integrity_ok(self) -> bool:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
+    # -- articles ---------------------------------------------------------------------------
+    # A story's full article, or why it has none (reader.extract decides). Table, search view
+    # and triggers: migration 0002_articles.
+
+    def article(self, story_id: int) -> dict | None:
+        """What is kept for a story's full article, or None: ``markdown`` (str or None), ``error``,
+        ``source`` ("article" or "feed"), ``url``, ``fetched``, ``content_hash`` (the story's when
+        it was kept) and ``story_hash`` (the story's now)."""
+        import zlib
+
+        row = self.conn.execute(
+            "SELECT a.markdown, a.compressed, a.error, a.source, a.url, a.fetched, a.content_hash,"
+            " s.content_hash FROM articles a JOIN stories s ON s.id = a.story_id WHERE a.story_id = ?",
+            (story_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        markdown = row[0]
+        if markdown is not None:
+            markdown = (zlib.decompress(markdown) if row[1] else bytes(markdown)).decode("utf-8")
+        return {
+            "markdown": markdown,
+            "error": row[2],
+            "source": row[3],
+            "url": row[4],
+            "fetched": row[5],
+            "content_hash": row[6],
+            "story_hash": row[7],
+        }
+
+    def save_article(
+        self,
+        story_id: int,
+        *,
+        source: str,
+        markdown: str | None = None,
+        search: str | None = None,
+        error: str | None = None,
+        url: str | None = None,
+        content_hash: str = "",
+        compress_over: int = 2048,
+    ) -> None:
+        """Keep a story's article (replacing what was kept). ``markdown`` longer than
+        ``compress_over`` bytes is stored zlib-compressed; ``search`` (plain text) joins the story's
+        search entry."""
+        import zlib
+
+        body, compressed = None, 0
+        if markdown is not None:
+            body = markdown.encode("utf-8")
+            if len(body) > compress_over:
+                body, compressed = zlib.compress(body, 6), 1
+        size = (len(body) if body is not None else 0) + len((search or "").encode("utf-8"))
+        with self.write():
+            self.index_pending()  # the story's entry must exist before its article joins it
+            self.conn.execute(
+                "INSERT INTO articles (story_id, source, markdown, compressed, search, error, url,"
+                " content_hash, size, fetched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (story_id) DO UPDATE SET source = excluded.source,"
+                " markdown = excluded.markdown, compressed = excluded.compressed,"
+                " search = excluded.search, error = excluded.error, url = excluded.url,"
+                " content_hash = excluded.content_hash, size = excluded.size,"
+                " fetched = excluded.fetched",
+                (story_id, source, body, compressed, search, error, url, content_hash, size, self.now()),
+            )
+
+    def stories_without_article(
+        self,
+        *,
+        feed_ids: Sequence[int] | None = None,
+        since: int | None = None,
+        limit: int | None = None,
+    ) -> list[int]:
+        """Unread stories (of the given feeds, or all) with a web link and nothing kept for their
+        article, first seen from ``since`` on, newest first: what reading ahead fetches."""
+        clauses = [
+            "s.read = 0",
+            "(s.url LIKE 'http://%' OR s.url LIKE 'https://%')",
+            "NOT EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id)",
+        ]
+        params: list = []
+        if feed_ids is not None:
+            clauses.append(f"s.feed_id IN ({','.join('?' * len(feed_ids))})")
+            params.extend(feed_ids)
+        if since is not None:
+            clauses.append("s.first_seen >= ?")
+            params.append(since)
+        lim = f" LIMIT {int(limit)}" if limit is not None else ""
+        return [r[0] for r in self.conn.execute(
+            f"SELECT s.id FROM stories s WHERE {' AND '.join(clauses)}"
+            f" ORDER BY s.published DESC, s.id DESC{lim}",
+            params,
+        )]
+
+    def prune_articles(self, *, fetched_before: int, max_bytes: int) -> int:
+        """Remove kept articles fetched before ``fetched_before``, then the oldest until the rest
+        take at most ``max_bytes``; a saved story's article always stays. Returns how many went."""
+        unsaved = "story_id NOT IN (SELECT id FROM stories WHERE saved = 1)"
+        with self.write():
+            removed = self.conn.execute(
+                f"DELETE FROM articles WHERE fetched < ? AND {unsaved}", (fetched_before,)
+            ).rowcount
+            total = self.conn.execute("SELECT COALESCE(sum(size), 0) FROM articles").fetchone()[0]
+            if total > max_bytes:
+                victims = []
+                for story_id, size in self.conn.execute(
+                    f"SELECT story_id, size FROM articles WHERE {unsaved} ORDER BY fetched, story_id"
+                ):
+                    if total <= max_bytes:
+                        break
+                    victims.append(story_id)
+                    total -= size
+                for chunk in _chunks(victims):
+                    marks = ",".join("?" * len(chunk))
+                    self.conn.execute(f"DELETE FROM articles WHERE story_id IN ({marks})", chunk)
+                removed += len(victims)
+        return removed
+
+    def article_totals(self) -> tuple[int, int]:
+        """How many articles are kept (with text), and the bytes everything kept takes."""
+        return tuple(self.conn.execute(
+            "SELECT count(markdown), COALESCE(sum(size), 0) FROM articles"
+        ).fetchone())

@@ -8,10 +8,11 @@ those into stories with the very functions it uses for feedparser's output, so b
 construction; ``tests/test_fastparse.py`` checks that they agree on every document we have.
 
 Anything out of the ordinary is declined (``None``) and goes to feedparser: a DOCTYPE, XML that is
-not well-formed, RSS 1.0/RDF, Atom 0.3, an encoding other than UTF-8 (or ASCII-compatible on a
-pure-ASCII body), markup inside a text element (Atom type="xhtml", an RSS description with real
-child elements), base64 content, namespaced attributes, GeoRSS, Podlove chapters and licence
-elements, and any element feedparser has a handler for that this module does not replay.
+not well-formed (or XML 1.1), RSS 1.0/RDF, Atom 0.3, a body that does not decode in the encoding
+feedparser tries first (it would then guess), markup inside a text element (Atom type="xhtml", an
+RSS description with real child elements), a namespaced attribute whose local name a handler
+reads, GML/GeoRSS "where", Podlove chapters, licence elements, and any element feedparser has a
+handler for that this module does not replay (so a new feedparser handler is declined, not missed).
 
 The replay mirrors feedparser 6.0's ``_FeedParserMixin`` (mixin.py, namespaces/*.py) and its strict
 parser's name handling (parsers/strict.py); method names below are feedparser's.
@@ -215,6 +216,8 @@ def _feedparser_pi_encoding_long(line: bytes) -> bytes | None:
 
 
 class _Scratch:
+    """Just enough of a feedparser parser to run one of its methods on a dictionary."""
+
     def __init__(self, context: dict):
         self.context = context
 
@@ -244,7 +247,7 @@ class _Replay:
         self.namespaces_in_use: dict[str, str] = {}
         self.namespacemap: dict[str | None, str] = {}
         self.pending_decls: dict[str, str] = {}
-        self.names: dict[str, tuple[str, bool]] = {}  # lxml tag → (feedparser name, prefixed)
+        self.names: dict[str, tuple] = {}  # lxml tag → what _kind says of it
         self.infeed = self.inentry = self.incontent = 0
         self.inimage = self.intextinput = self.inauthor = 0
         self.incontributor = self.inpublisher = self.insource = 0
@@ -266,20 +269,42 @@ class _Replay:
 
     def walk(self, root: Any) -> None:
         stack = self.stack
-        names = self.names
-        starts = _STARTS
-        ends = _ENDS
         basestack = self.basestack
+        names = self.names
         for event, el in etree.iterwalk(root, events=("start-ns", "start", "end")):
             if event == "start":
-                known = names.get(el.tag) or self._name(el.tag)
-                self._starttag(el, known[0], known[1], starts)
+                name, leaves_textinput, leaves_image, start, end = names.get(el.tag) or self._kind(el.tag)
+                # mixin.unknown_starttag
+                self.depth += 1
+                keys = el.keys()
+                if keys or self.pending_decls:
+                    # lxml's items() looks each value up by name: quadratic in the attributes
+                    items = el.items() if len(keys) <= 32 else [(a.attrname, str(a)) for a in el.xpath("@*")]
+                    attrs_d = self._attributes(items)
+                    given = attrs_d.get("xml:base", attrs_d.get("base"))
+                else:
+                    attrs_d = {}
+                    given = None
+                baseuri = self.baseuri
+                if given or baseuri is not self.stable_base:
+                    baseuri = self._element_base(baseuri, given)
+                basestack.append(baseuri)
+                if self.incontent:
+                    raise _Decline("markup inside a text element")
+                if leaves_textinput:
+                    self.intextinput = 0
+                if leaves_image:
+                    self.inimage = 0
+                if start is None:
+                    self._unknown_start(name, attrs_d)
+                else:
+                    start(self, attrs_d)
                 text = el.text
                 if text and stack:
                     stack[-1][2].append(text)
             elif event == "end":
-                name = (names.get(el.tag) or self._name(el.tag))[0]
-                end = ends.get(name)
+                # mixin.unknown_endtag: the name again, as namespaces are now
+                name, _, _, _, end = names.get(el.tag) or self._kind(el.tag)
                 if end is None:
                     self.pop(name)
                 else:
@@ -322,11 +347,9 @@ class _Replay:
         else:
             self.namespaces_in_use[prefix or ""] = uri
 
-    def _name(self, tag: Any) -> tuple[str, bool]:
-        """feedparser's name for an element (``dc_creator``, ``title``) and whether it has a prefix."""
-        known = self.names.get(tag)
-        if known is not None:
-            return known
+    def _kind(self, tag: Any) -> tuple[str, bool, bool, Any, Any]:
+        """feedparser's name for an element (``dc_creator``, ``title``), whether it leaves a text
+        input and an image (mixin.unknown_starttag's "special hack"), and its two handlers."""
         if not isinstance(tag, str):
             raise _Decline("entity or other node")
         # strict.py startElementNS, with expat's qname=None, then mixin.unknown_starttag
@@ -346,13 +369,22 @@ class _Replay:
                 if name and value == namespace:
                     localname = name + ":" + localname
                     break
-        localname = localname.lower()
-        if ":" in localname:
-            prefix, suffix = localname.split(":", 1)
+        tag_name = localname.lower()
+        if ":" in tag_name:
+            prefix, suffix = tag_name.split(":", 1)
         else:
-            prefix, suffix = "", localname
+            prefix, suffix = "", tag_name
         prefix = self.namespacemap.get(prefix, prefix)
-        result = (prefix + "_" + suffix if prefix else suffix), bool(prefix)
+        name = prefix + "_" + suffix if prefix else suffix
+        if name in _DECLINED:
+            raise _Decline(f"<{name}>")
+        result = (
+            name,
+            not prefix and tag_name not in _TEXTINPUT_CHILDREN,
+            not prefix and tag_name not in _IMAGE_CHILDREN,
+            _STARTS.get(name),
+            _ENDS.get(name),
+        )
         self.names[tag] = result
         return result
 
@@ -377,50 +409,31 @@ class _Replay:
             attrs_d[key] = value.lower() if key in ("rel", "type") and value else value
         return attrs_d
 
-    def _starttag(self, el: Any, name: str, prefixed: bool, starts: dict) -> None:
-        # mixin.unknown_starttag
-        self.depth += 1
-        items = el.items()
-        attrs_d = self._attributes(items) if (items or self.pending_decls) else {}
-        baseuri = self.baseuri
-        given = (attrs_d.get("xml:base", attrs_d.get("base")) if attrs_d else None)
+    def _element_base(self, baseuri: str, given: str | None) -> str:
         if given:
             if baseuri:
                 baseuri = _make_safe_absolute_uri(baseuri, given) or baseuri
             else:
                 baseuri = _urljoin(baseuri, given)
         elif baseuri:
-            if baseuri is not self.stable_base:
-                # feedparser re-joins the base with itself at every element; once that changes
-                # nothing, it never will
-                joined = _make_safe_absolute_uri(baseuri, baseuri) or baseuri
-                if joined == baseuri:
-                    self.stable_base = baseuri
-                else:
-                    baseuri = joined
+            # feedparser re-joins the base with itself at every element; once that changes
+            # nothing, it never will
+            joined = _make_safe_absolute_uri(baseuri, baseuri) or baseuri
+            if joined == baseuri:
+                self.stable_base = baseuri
+            else:
+                baseuri = joined
         else:
             baseuri = _urljoin(baseuri, baseuri)
         self.baseuri = baseuri
-        self.basestack.append(baseuri)
-        if self.incontent:
-            raise _Decline("markup inside a text element")
-        if not prefixed:
-            if name not in _TEXTINPUT_CHILDREN:
-                self.intextinput = 0
-            if name not in _IMAGE_CHILDREN:
-                self.inimage = 0
-        start = starts.get(name)
-        if start is not None:
-            start(self, attrs_d)
-        elif name in _DECLINED:
-            raise _Decline(f"<{name}>")
-        elif not attrs_d:
-            if name in _READ_KEYS or name.endswith("_detail") or name.endswith("_parsed"):
-                raise _Decline(f"unknown element <{name}>")
+        return baseuri
+
+    def _unknown_start(self, name: str, attrs_d: dict) -> None:
+        if name in _READ_KEYS or name.endswith("_detail") or name.endswith("_parsed"):
+            raise _Decline(f"unknown element <{name}>")  # it would overwrite what is read
+        if not attrs_d:
             self.push(name, 1)
         else:
-            if name in _READ_KEYS or name.endswith("_detail") or name.endswith("_parsed"):
-                raise _Decline(f"unknown element <{name}>")
             self._get_context()[_KEYMAP.get(name, name)] = attrs_d
 
     # -- feedparser's machinery -----------------------------------------------------------------
@@ -515,6 +528,12 @@ class _Replay:
 
     def push_content(self, tag: str, attrs_d: dict, default_content_type: str, expecting_text: Any) -> None:
         self.incontent += 1
+        if "type" not in attrs_d and "mode" not in attrs_d:
+            # the usual case: the element's default type, never base64
+            self.base64 = False
+            self.contentparams = {"type": default_content_type, "base": self.baseuri}
+            self.stack.append([tag, expecting_text, []])
+            return
         content_type = _map_content_type(attrs_d.get("type", default_content_type))
         if content_type == "application/xhtml+xml":
             raise _Decline("xhtml content")

@@ -30,13 +30,20 @@ def safe_url(url: str | None) -> str:
     """A URL fit to show: no user:password@, no control characters."""
     if not url:
         return ""
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        parts = parts._replace(netloc=host)
-    return one_line(urlunsplit(parts))
+    try:
+        parts = urlsplit(url)
+        if parts.username or parts.password:
+            host = parts.hostname or ""
+            if ":" in host:
+                host = f"[{host}]"  # IPv6
+            if parts.port:
+                host = f"{host}:{parts.port}"
+            parts = parts._replace(netloc=host)
+        return one_line(urlunsplit(parts))
+    except ValueError:  # not even a URL ("http://[::1"): show it anyway, without any user:password@
+        from reader.fetch import without_credentials
+
+        return one_line(without_credentials(url))
 
 
 def format_time(ts: int | None, plain: bool) -> str:
@@ -518,7 +525,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         with Store(db_path) as store:
             return args.func(args, store, output)
     except (CliError, StoreError) as exc:
-        print(f"newsdesk: {exc}", file=err)
+        print(f"newsdesk: {one_line(str(exc))}", file=err)  # it may quote a server or a feed
         return 1
     except KeyboardInterrupt:
         print("newsdesk: interrupted", file=err)

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from reader import __version__
 from reader.models import Clock, FetchResult
+from reader.text import one_line
 
 try:  # httpx[brotli] installs one of the two
     import brotli
@@ -150,6 +151,7 @@ class Fetcher:
             },
             verify=_tls_context(),
             transport=self._transport,
+            event_hooks={"response": [_check_redirect]},
         )
         return self
 
@@ -188,7 +190,7 @@ class Fetcher:
             url=url,
             final_url=progress.final_url,
             status=progress.status,
-            error=error,
+            error=without_credentials(error),
             elapsed=progress.spent,
         )
 
@@ -216,7 +218,12 @@ class Fetcher:
                 try:
                     async with asyncio.timeout(remaining):
                         request = client.build_request("GET", target, headers=headers)
-                        response = await client.send(request, stream=True)
+                        try:
+                            response = await client.send(request, stream=True)
+                        except _FetchError as exc:  # _check_redirect refused where it leads
+                            progress.final_url = str(request.url)
+                            progress.status = getattr(exc, "status", None)
+                            raise
                         try:
                             progress.final_url = str(response.url)
                             progress.status = response.status_code
@@ -354,6 +361,7 @@ class Fetcher:
         return f"network error: {message or type(exc).__name__}"
 
 
+_SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]{0,31}):(?!\d)")
 _INCOMPLETE = re.compile(r"received (?P<got>\d+) bytes, expected (?P<expected>\d+)")
 _GAI_NOT_FOUND = {
     getattr(socket, name)
@@ -372,6 +380,35 @@ _ERRNO_TEXT = {
     errno.EHOSTUNREACH: "cannot reach {host}",
     errno.ETIMEDOUT: "timed out connecting to {host}",
 }
+
+
+async def _check_redirect(response: httpx.Response) -> None:
+    """Refuse a Location that is not a web address, in words, before httpx reads it: even with
+    redirects not followed it parses the next URL, and cannot parse some (javascript:alert(1))."""
+    import httpx
+
+    location = response.headers.get("location")
+    if response.status_code not in REDIRECT_STATUSES or not location:
+        return
+    scheme = _SCHEME.match(location)
+    if scheme and scheme[1].lower() not in ("http", "https"):
+        refused = _FetchError(f"redirect to unsupported scheme '{scheme[1].lower()}:'")
+    else:
+        try:
+            response.url.join(location)
+            return
+        except httpx.InvalidURL:
+            refused = _FetchError(f"redirect to an invalid address: {location!r}")
+    refused.status = response.status_code  # type: ignore[attr-defined]
+    raise refused
+
+
+_USERINFO = re.compile(r"(?<=//)[^/?#@\s]*@")
+
+
+def without_credentials(text: str) -> str:
+    """``text`` with the ``user:password@`` of every URL in it removed: errors are shown and stored."""
+    return _USERINFO.sub("", text) if "@" in text else text
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -432,7 +469,11 @@ def _reason(response: httpx.Response) -> str:
     try:
         return HTTPStatus(response.status_code).phrase
     except ValueError:
-        return response.reason_phrase
+        # the server's own words: escape sequences removed whole, then printable ASCII only
+        return _UNPRINTABLE.sub("", one_line(response.reason_phrase))[:80].strip()
+
+
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]+")
 
 
 def _content_type(header: str | None) -> tuple[str | None, str | None]:

@@ -13,12 +13,13 @@ import re
 import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
-from reader.fetch import Fetcher, FetchLimits
+from reader.fetch import Fetcher, FetchLimits, without_credentials
 from reader.models import (
     Clock,
     Feed,
@@ -36,10 +37,17 @@ Progress = Callable[[int, int, FeedRefresh], None]
 # Below this many feeds, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 8
 DEMO_HOST_SUFFIX = ".invalid"
+# One fetch keeps at most this many stories, the newest: a document listing 20,000 items (an
+# archive, or a generator gone wrong) must not bury every other feed or stall the refresh.
+MAX_STORIES_PER_FETCH = 5_000
+PARSER_CRASHED = "could not read the feed: the parser process died on it (out of memory, or a crash)"
 
 
 class AddFeedError(Exception):
     """Adding a feed failed; the message says why in words a person understands."""
+
+    def __init__(self, message: str):
+        super().__init__(without_credentials(message))  # it names the URL the user typed
 
 
 def _is_offline_url(url: str) -> bool:
@@ -78,8 +86,28 @@ def decide(feed: Feed, fetched: FetchResult, parsed: ParsedFeed | None, now: int
     return fields, None
 
 
+def _capped(parsed: ParsedFeed | None) -> ParsedFeed | None:
+    """At most MAX_STORIES_PER_FETCH stories, the newest, in the feed's order, and a warning."""
+    if parsed is None or len(parsed.stories) <= MAX_STORIES_PER_FETCH:
+        return parsed
+    stories = parsed.stories
+    # newest first; undated stories after dated ones, in the feed's order (the sort is stable)
+    newest = sorted(
+        range(len(stories)),
+        key=lambda i: (stories[i].published is not None, stories[i].published or 0),
+        reverse=True,
+    )[:MAX_STORIES_PER_FETCH]
+    warning = f"the feed lists {len(stories):,} stories; only the newest {MAX_STORIES_PER_FETCH:,} were kept"
+    return replace(
+        parsed,
+        stories=tuple(stories[i] for i in sorted(newest)),
+        warning="; ".join(w for w in (parsed.warning, warning) if w),
+    )
+
+
 def store_result(store: Store, feed: Feed, fetched: FetchResult, parsed: ParsedFeed | None) -> FeedRefresh:
     """Write one feed's fetch (and parse) result in one transaction."""
+    parsed = _capped(parsed)
     fields, error = decide(feed, fetched, parsed, store.now())
     new = updated = 0
     with store.write():
@@ -99,6 +127,21 @@ def store_result(store: Store, feed: Feed, fetched: FetchResult, parsed: ParsedF
     )
 
 
+def _store_failure(store: Store, feed: Feed, exc: Exception) -> FeedRefresh:
+    """Record an unexpected exception as the feed's error, so that it is seen and reported."""
+    error = f"Newsdesk failed on this feed, which is a bug ({type(exc).__name__}: {exc})"[:300]
+    try:
+        store.update_feed(
+            feed.id,
+            last_fetched=store.now(),
+            last_error=error,
+            consecutive_errors=feed.consecutive_errors + 1,
+        )
+    except Exception:  # the database itself failing; the summary still says so
+        pass
+    return FeedRefresh(feed_id=feed.id, url=feed.url, error=error)
+
+
 def _pool_context():
     # fork is cheapest, but forking a process that runs other threads (the app) can deadlock the child.
     if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -108,14 +151,40 @@ def _pool_context():
 
 @dataclass
 class _Parser:
-    """Runs parse_feed in worker processes when there are enough feeds, else in a thread."""
+    """Runs parse_feed in worker processes when there are enough feeds, else in a thread.
+
+    A worker that dies (killed for its memory, a crash in C code) breaks the whole pool: each feed
+    it held is parsed again alone in a new process, so only the feed at fault fails, and the feeds
+    after it get a new pool.
+    """
 
     executor: Executor | None
+    workers: int = 1
+    made: list[Executor] = field(default_factory=list)
 
     async def parse(self, fetched: FetchResult) -> ParsedFeed:
         args = (fetched.body or b"", fetched.final_url or fetched.url, fetched.content_type, fetched.charset)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, parse_feed, *args)
+        executor = self.executor
+        try:
+            return await loop.run_in_executor(executor, parse_feed, *args)
+        except BrokenProcessPool:
+            pass
+        if self.executor is executor:
+            self.executor = self._pool(self.workers)
+        try:
+            return await loop.run_in_executor(self._pool(1), parse_feed, *args)
+        except BrokenProcessPool:
+            return ParsedFeed(error=PARSER_CRASHED)
+
+    def _pool(self, workers: int) -> Executor:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+        self.made.append(pool)
+        return pool
+
+    def close(self) -> None:
+        for pool in self.made:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 async def refresh_async(
@@ -126,7 +195,7 @@ async def refresh_async(
     limits: FetchLimits | None = None,
     executor: Executor | None = None,
 ) -> list[FeedRefresh]:
-    parser = _Parser(executor)
+    parser = _Parser(executor, getattr(executor, "_max_workers", 1))
     total = len(feeds)
     done = 0
     results: list[FeedRefresh] = []
@@ -134,18 +203,24 @@ async def refresh_async(
     async with Fetcher(limits or FetchLimits(), clock=store.clock) as fetcher:
 
         async def one(feed: Feed) -> FeedRefresh:
-            fetched = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
-            parsed = None
-            if fetched.error is None and not fetched.not_modified:
-                parsed = await parser.parse(fetched)
-            return store_result(store, feed, fetched, parsed)
+            try:
+                fetched = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+                parsed = None
+                if fetched.error is None and not fetched.not_modified:
+                    parsed = await parser.parse(fetched)
+                return store_result(store, feed, fetched, parsed)
+            except Exception as exc:  # a bug must cost one feed, not the whole refresh
+                return _store_failure(store, feed, exc)
 
-        for next_done in asyncio.as_completed([one(f) for f in feeds]):
-            result = await next_done
-            results.append(result)
-            done += 1
-            if on_progress is not None:
-                on_progress(done, total, result)
+        try:
+            for next_done in asyncio.as_completed([one(f) for f in feeds]):
+                result = await next_done
+                results.append(result)
+                done += 1
+                if on_progress is not None:
+                    on_progress(done, total, result)
+        finally:
+            parser.close()
     return results
 
 

@@ -14,6 +14,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
+from urllib.parse import urlsplit
 
 
 from reader.models import (
@@ -380,6 +381,42 @@ def _chunks(seq: Sequence, size: int = SQL_CHUNK) -> Iterator[Sequence]:
         yield seq[i : i + size]
 
 
+# Query parameters that only say where a click came from: links that differ in them are one page.
+_TRACKING_PARAM = re.compile(r"(?:utm_\w*|fbclid|gclid|mc_cid|mc_eid)(?:=|$)", re.IGNORECASE)
+UNTITLED = "(untitled)"  # what reader.parse calls a story without a title or text
+
+
+def _canonical_link(url: str | None) -> str | None:
+    """A story link reduced to the page it names, for recognising a story whose id changed:
+    http or https, ``www.``, a default port, a trailing slash and tracking parameters do not count."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").removeprefix("www.")
+    if not host:
+        return None
+    scheme = "" if parts.scheme.lower() in ("http", "https") else parts.scheme.lower() + ":"
+    if port is not None and port not in (80, 443):
+        host = f"{host}:{port}"
+    query = "&".join(p for p in parts.query.split("&") if p and not _TRACKING_PARAM.match(p))
+    link = scheme + host + parts.path.rstrip("/")
+    if query:
+        link += "?" + query
+    if parts.fragment:
+        link += "#" + parts.fragment
+    return link
+
+
+def _title_key(title: str | None) -> str | None:
+    """A title as compared when recognising a story: case and spacing do not count."""
+    key = " ".join((title or "").split()).casefold()
+    return key if key and key != UNTITLED else None
+
+
 class Store:
     """The Newsdesk database. Open one per thread; WAL lets many readers work beside one writer."""
 
@@ -438,11 +475,17 @@ class Store:
 
     def _backup_before_migration(self, first_pending: str) -> Path:
         target = self.path.with_name(f"{self.path.name}.before-{first_pending}.bak")
-        backup = sqlite3.connect(str(target))
+        # Copied to a new file, renamed once whole: a kill mid-copy must not leave a broken backup
+        # in the way of the next attempt (SQLite cannot back up into it: "file is not a database").
+        partial = target.with_name(target.name + ".partial")
+        for leftover in (partial, partial.with_name(partial.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+        backup = sqlite3.connect(str(partial))
         try:
             self.conn.backup(backup)
         finally:
             backup.close()
+        os.replace(partial, target)
         return target
 
     def close(self) -> None:
@@ -606,11 +649,23 @@ class Store:
         """Insert new stories and update changed ones; returns (new, updated).
 
         Never writes read/saved state. Stories missing from ``stories`` stay (history). Within one
-        batch the first occurrence of an id wins, as feeds list their newest version first.
+        batch the first occurrence of an id wins, as feeds list their newest version first, and so
+        does the first of several items with the same link, title and date. A story with a new id
+        that is recognisably one already stored (``_recognise``) takes over that story, marks and
+        all, instead of coming back as a new unread story.
         """
         unique: dict[str, ParsedStory] = {}
+        seen: set[tuple] = set()
         for story in stories:
-            unique.setdefault(story.uid, story)
+            if story.uid in unique:
+                continue
+            link = _canonical_link(story.url)
+            if link is not None:
+                same = (link, _title_key(story.title), story.published)
+                if same in seen:
+                    continue
+                seen.add(same)
+            unique[story.uid] = story
         if not unique:
             return 0, 0
         now = self.now()
@@ -625,6 +680,8 @@ class Store:
                     (feed_id, *chunk),
                 ):
                     existing[uid] = (sid, chash, published)
+            if len(existing) < len(unique):
+                existing.update(self._recognise(feed_id, unique, existing, now))
             inserts = []
             updates = []
             # Reversed, so the feed's first item gets the highest id: equal dates list in feed order.
@@ -681,6 +738,90 @@ class Store:
                 updates,
             )
         return len(inserts), len(updates)
+
+    def _recognise(
+        self,
+        feed_id: int,
+        incoming: dict[str, ParsedStory],
+        known: dict[str, tuple[int, str, int]],
+        now: int,
+    ) -> dict[str, tuple[int, str, int]]:
+        """Stored stories that incoming stories with unknown ids are, given those ids; as ``known``.
+
+        Feeds change ids (a new CMS, http to https, a token in the guid); what a person read or
+        saved must not come back unread. A match is the stored story with the same canonical link
+        and the same title or date, else with the same title and date; only when exactly one stored
+        and one incoming story have that link (or title and date), and the stored one is not in the
+        batch under its own id.
+        """
+
+        def when(story: ParsedStory) -> int | None:
+            published = story.published
+            return None if published is not None and published > now + FUTURE_SLACK_S else published
+
+        # Every match shares a title or a date with a stored story; new stories seldom do, so most
+        # refreshes stop at these two queries instead of reading the feed's whole history.
+        unknown = [story for uid, story in incoming.items() if uid not in known]
+        titles = list({story.title for story in unknown if story.title})
+        dates = list({d for d in map(when, unknown) if d is not None})
+        if not self._feed_has(feed_id, "title", titles) and not self._feed_has(feed_id, "published", dates):
+            return {}
+        by_link: dict[str, list[tuple]] = {}
+        by_title_date: dict[tuple, list[tuple]] = {}
+        for row in self.conn.execute(
+            "SELECT id, uid, url, title, published, content_hash FROM stories WHERE feed_id = ?",
+            (feed_id,),
+        ):
+            link, title = _canonical_link(row[2]), _title_key(row[3])
+            if link is not None:
+                by_link.setdefault(link, []).append(row)
+            if title is not None:
+                by_title_date.setdefault((title, row[4]), []).append(row)
+        links: dict[str, int] = {}
+        titles_dates: dict[tuple, int] = {}
+        for story in incoming.values():
+            link, title = _canonical_link(story.url), _title_key(story.title)
+            if link is not None:
+                links[link] = links.get(link, 0) + 1
+            if title is not None:
+                titles_dates[(title, when(story))] = titles_dates.get((title, when(story)), 0) + 1
+        found: dict[str, tuple[int, str, int]] = {}
+        taken: set[int] = set()
+        for uid, story in incoming.items():
+            if uid in known:
+                continue
+            link, title, published = _canonical_link(story.url), _title_key(story.title), when(story)
+            match = None
+            same_link = by_link.get(link, ()) if link is not None and links[link] == 1 else ()
+            if len(same_link) == 1:
+                row = same_link[0]
+                if (title is not None and _title_key(row[3]) == title) or (
+                    published is not None and row[4] == published
+                ):
+                    match = row
+            if match is None and title is not None and published is not None:
+                same = by_title_date.get((title, published), ())
+                if len(same) == 1 and titles_dates[(title, published)] == 1:
+                    match = same[0]
+            if match is None or match[1] in incoming or match[0] in taken:
+                continue
+            taken.add(match[0])
+            found[uid] = (match[0], match[5], match[4])
+        self.conn.executemany(
+            "UPDATE stories SET uid = ? WHERE id = ?", [(uid, m[0]) for uid, m in found.items()]
+        )
+        return found
+
+    def _feed_has(self, feed_id: int, column: str, values: list) -> bool:
+        """Whether a story of the feed has one of these values in ``column`` (title, published)."""
+        for chunk in _chunks(values):
+            marks = ",".join("?" * len(chunk))
+            if self.conn.execute(
+                f"SELECT 1 FROM stories WHERE feed_id = ? AND {column} IN ({marks}) LIMIT 1",
+                (feed_id, *chunk),
+            ).fetchone():
+                return True
+        return False
 
     # -- stories: reads ---------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """How fast the app feels with 100,000 stories in 1,000 feeds: first paint, key to screen, memory.
 
 Run:  .venv/bin/python benchmarks/app.py [--db PATH] [--app auto|minimal|full|both] [--rounds N]
+      .venv/bin/python benchmarks/app.py --start-up [--runs N]    (newsdesk against newsboat)
 
 What is measured, end to end, through a real pseudo-terminal (120x36) with Textual's real driver:
 
@@ -15,6 +16,12 @@ What is measured, end to end, through a real pseudo-terminal (120x36) with Textu
 
 The database (synthetic stories saved through Store.save_stories) is built once and cached.
 "minimal" is an app holding only the StoryList; "full" is reader.ui.app.NewsdeskApp when present.
+
+--start-up times what a person waits for, the same way for both readers: each is started in a
+120x36 tmux session (the real `newsdesk --db` command; `newsboat` on a cache holding the same
+100,000 stories, filled once by `newsboat -x reload` from RSS files written from the database and
+served on 127.0.0.1), and tmux's screen is polled every 5 ms until the first screen shows (newsdesk:
+the newest story's title; newsboat: its feed list).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import os
 import random
 import resource
 import select
+import shutil
 import statistics
 import struct
 import subprocess
@@ -91,6 +99,101 @@ def build_db(path: Path) -> None:
     print(f"built {path} ({FEEDS * PER_FEED:,} stories) in {time.perf_counter() - started:.1f} s")
 
 
+# -- start-up against newsboat, in tmux ----------------------------------------------------------
+
+
+def _rss(feed_title: str, stories: list[tuple[str, str, int]]) -> bytes:
+    from email.utils import format_datetime
+    from datetime import datetime, timezone
+    from xml.sax.saxutils import escape
+
+    items = "".join(
+        f"<item><title>{escape(title)}</title><guid isPermaLink=\"false\">{escape(uid)}</guid>"
+        f"<pubDate>{format_datetime(datetime.fromtimestamp(published, timezone.utc))}</pubDate></item>"
+        for uid, title, published in stories
+    )
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>{escape(feed_title)}</title><link>https://example.org/</link>"
+            f"<description>x</description>{items}</channel></rss>").encode()
+
+
+def newsboat_cache(db: Path) -> Path:
+    """A newsboat directory (urls, config, cache.db) holding the database's stories; built once."""
+    from benchmarks.refresh import Server
+    from reader.store import Store
+
+    work = db.with_name(db.stem + "-newsboat")
+    if (work / "cache.db").exists():
+        return work
+    feeds_dir = work / "feeds"
+    feeds_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(db)
+    feeds = store.list_feeds()
+    for feed in feeds:
+        rows = store.conn.execute(
+            "SELECT uid, title, published FROM stories WHERE feed_id = ? ORDER BY published DESC", (feed.id,)
+        ).fetchall()
+        (feeds_dir / f"f{feed.id}.xml").write_bytes(_rss(feed.display_title, rows))
+    store.close()
+    server = Server(feeds_dir, 0.0)
+    try:
+        (work / "urls").write_text("".join(f"http://127.0.0.1:{server.port}/f{f.id}.xml\n" for f in feeds))
+        (work / "config").write_text("reload-threads 16\nshow-read-feeds yes\n")
+        started = time.perf_counter()
+        subprocess.run(["newsboat", "-x", "reload", *newsboat_args(work)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        print(f"filled newsboat's cache in {time.perf_counter() - started:.1f} s ({work})")
+    finally:
+        server.close()
+    return work
+
+
+def newsboat_args(work: Path) -> list[str]:
+    return ["-u", str(work / "urls"), "-c", str(work / "cache.db"), "-C", str(work / "config")]
+
+
+def time_in_tmux(command: str, needle: str, timeout: float = 120.0) -> float:
+    """Seconds from starting ``command`` in a fresh 120x36 tmux session until ``needle`` shows."""
+    name = f"bench-{os.getpid()}"
+    started = time.perf_counter()
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", str(SIZE[0]), "-y", str(SIZE[1]), command],
+                   check=True)
+    try:
+        while time.perf_counter() - started < timeout:
+            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True).stdout
+            if needle in screen:
+                return time.perf_counter() - started
+            time.sleep(0.005)
+        raise RuntimeError(f"{command!r} never showed {needle!r}; its screen: {screen!r}")
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+
+
+def start_up(db: Path, runs: int) -> None:
+    import shlex
+
+    newsdesk = Path(sys.executable).with_name("newsdesk")
+    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+    print(f"database: {db} ({FEEDS * PER_FEED:,} stories, {FEEDS:,} feeds); tmux {SIZE[0]}x{SIZE[1]}")
+    results: dict[str, list[float]] = {"newsdesk": [], "newsboat": []}
+    commands = {"newsdesk": (f"{shlex.quote(str(newsdesk))} --db {shlex.quote(str(db))}", MARKER.split()[0])}
+    if shutil.which("newsboat"):
+        work = newsboat_cache(db)
+        commands["newsboat"] = ("newsboat " + " ".join(map(shlex.quote, newsboat_args(work))), "Daily 0")
+    else:
+        print("newsboat is not installed: newsdesk only")
+    for _ in range(runs):  # alternate, so both see the same machine
+        for name, (command, needle) in commands.items():
+            results[name].append(time_in_tmux(command, needle))
+    for name, times in results.items():
+        if times:
+            print(f"{name:>9}: first screen " + ", ".join(f"{t * 1000:.0f}" for t in times)
+                  + f" ms (median {statistics.median(times) * 1000:.0f} ms)")
+    if results["newsboat"] and results["newsdesk"]:
+        ratio = statistics.median(results["newsboat"]) / statistics.median(results["newsdesk"])
+        print(f"newsdesk starts {ratio:.1f}x faster than newsboat (medians)")
+
+
 # -- the app process ----------------------------------------------------------------------------
 
 
@@ -128,6 +231,15 @@ def child(db: Path, which: str, report: Path) -> None:
         if css:  # Textual resolves CSS_PATH next to the subclass's file: make it absolute
             css = [here / p for p in ([css] if isinstance(css, (str, Path)) else css)]
 
+        app_on_mount = NewsdeskApp.__dict__["on_mount"]
+
+        def timed_on_mount(self) -> None:
+            stamps["app on_mount"] = time.time()
+            app_on_mount(self)
+            stamps["app on_mount done"] = time.time()
+
+        NewsdeskApp.on_mount = timed_on_mount  # the app's own start-up work, timed
+
         class BenchApp(NewsdeskApp):
             CSS_PATH = css
             # Textual calls every class's on_mount, this one first; the paint follows the app's own.
@@ -135,7 +247,7 @@ def child(db: Path, which: str, report: Path) -> None:
                 stamps["mounted"] = time.time()
                 self.call_after_refresh(lambda: stamps.setdefault("after-refresh callback", time.time()))
 
-        app = BenchApp(db_path=db, clock=clock)
+        app = BenchApp(db_path=db, clock=clock, freeze_gc=True)  # as run_app does
     else:
 
         class ListApp(App):
@@ -290,6 +402,8 @@ def main() -> None:
     parser.add_argument("--app", choices=("auto", "minimal", "full", "both"), default="both")
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3, help="first-paint measurements per app")
+    parser.add_argument("--start-up", action="store_true",
+                        help="time start-up to the first screen in tmux, newsdesk against newsboat")
     parser.add_argument("--child", choices=("minimal", "full"), help=argparse.SUPPRESS)
     parser.add_argument("--report", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -299,6 +413,9 @@ def main() -> None:
 
     if not args.db.exists():
         build_db(args.db)
+    if args.start_up:
+        start_up(args.db, args.runs)
+        return
     try:
         import reader.ui.app as app_module
 

@@ -7,7 +7,9 @@ so the pictures change only when what a person sees changes.
 from __future__ import annotations
 
 import asyncio
+import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -109,8 +111,32 @@ async def shoot(name: str, size: tuple[int, int], steps: Steps, work: Path) -> P
         await pilot.pause()
         await steps(app, pilot)
         await settle(app, pilot)
-        path = app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
-    return Path(path)
+        path = Path(app.save_screenshot(filename=f"{name}.svg", path=str(OUT)))
+    path.write_text(keep_leading_spaces(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return path
+
+
+_TEXT = re.compile(r'(<text [^>]*?x=")([\d.]+)("[^>]*?textLength=")([\d.]+)("[^>]*>)((?:&#160;)+)([^<]+)')
+
+
+def keep_leading_spaces(svg: str) -> str:
+    """Move the spaces that start a run of text into its x position.
+
+    SVG renderers (rsvg-convert among them) drop or squeeze spaces at the start of a <text>, so a
+    hanging indent or the gap after a mark would vanish from the PNG though the terminal shows it.
+    Rich gives every character of a run the same advance (textLength / characters), so the shift
+    is exact.
+    """
+
+    def shift(m: re.Match) -> str:
+        spaces = m.group(6).count("&#160;")
+        rest = m.group(7)
+        length = float(m.group(4))
+        advance = length / (spaces + len(html.unescape(rest)))
+        x = float(m.group(2)) + spaces * advance
+        return f"{m.group(1)}{x:g}{m.group(3)}{length - spaces * advance:g}{m.group(5)}{rest}"
+
+    return _TEXT.sub(shift, svg)
 
 
 async def main() -> int:

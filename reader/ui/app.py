@@ -7,14 +7,17 @@ their own connection and only post messages back.
 
 from __future__ import annotations
 
+import gc
 import time
 from functools import partial
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from rich.cells import cell_len
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -26,14 +29,17 @@ from reader.models import Clock, Story, StoryFilter
 from reader.store import Store, StoreError
 from reader.ui.messages import (
     ArticleLoaded,
+    CountsLoaded,
     FeedAdded,
     FeedAddFailed,
     RefreshFinished,
     RefreshProgress,
+    SummaryReady,
 )
 from reader.ui.screens.dialogs import (
     AddFeedRequest,
     AddFeedScreen,
+    ChoiceScreen,
     ConfirmScreen,
     FirstRunScreen,
     MessageScreen,
@@ -41,14 +47,17 @@ from reader.ui.screens.dialogs import (
 )
 from reader.ui.screens.help import HelpScreen
 from reader.ui.widgets.reading_pane import ReadingPane, story_text
-from reader.ui.widgets.safe_text import is_web_url, one_line, safe_url
-from reader.ui.widgets.sidebar import STATE_LABELS, Place, Sidebar, place_for
-from reader.ui.widgets.summary_panel import Source, SummaryPanel, make_bullets
+from reader.ui.widgets.safe_text import format_size, is_web_url, one_line, safe_url
+from reader.ui.widgets.sidebar import STATE_LABELS, Place, Sidebar, feed_deltas, place_for, read_totals
+from reader.ui.widgets.summary_panel import Source, SummaryData, SummaryPanel, group_summary, is_quick, summary_for
 
 from reader.ui.widgets.story_list import StoryList
 
 STATES = ("all", "unread", "saved")
 PREVIEW_DELAY_S = 0.05  # holding j should not render every story it passes
+# Marking more stories than this at once (A, u) recounts in a worker instead of adjusting counts.
+ADJUST_LIMIT = 200
+SUMMARY_CACHE_SIZE = 256
 
 
 def _defaults():
@@ -115,7 +124,7 @@ class NewsdeskApp(App[None]):
     TITLE = "Newsdesk"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {NewsdeskCommands}
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide"), (160, "-xwide")]
 
     # One place for every key: the help screen, the footer, the command palette and the keymap
     # (config.toml [keys], by id) all read this list.
@@ -134,6 +143,7 @@ class NewsdeskApp(App[None]):
         Binding("s", "toggle_saved", "Save", tooltip="Save / unsave the story", id="toggle_saved"),
         Binding("o", "open_link", "Open link in browser", show=False, id="open_link"),
         Binding("y", "copy_link", "Copy link", show=False, id="copy_link"),
+        Binding("E", "open_attachment", "Open attachment (podcast, image …)", show=False, id="open_attachment"),
         Binding("v", "toggle_source", "Article / feed text", show=False, id="toggle_source"),
         Binding("r", "refresh_all", "Refresh", tooltip="Refresh all feeds", id="refresh_all"),
         Binding("R", "refresh_feed", "Refresh this feed", show=False, id="refresh_feed"),
@@ -165,7 +175,10 @@ class NewsdeskApp(App[None]):
         settings: Any = None,
         demo: bool = False,
         problems: Sequence[str] = (),
+        freeze_gc: bool = False,
     ) -> None:
+        """``freeze_gc``: after the first paint, move everything start-up built out of the garbage
+        collector's sight (``gc.freeze``), so its full collections stop pausing keys for 20-70 ms."""
         super().__init__()
         self.db_path = Path(db_path)
         self.clock = clock
@@ -183,6 +196,13 @@ class NewsdeskApp(App[None]):
         self._preview_timer: Timer | None = None
         self._auto_refresh: Timer | None = None
         self.opened_links: list[str] = []  # what was handed to the browser (tests read it)
+        self.freeze_gc = freeze_gc
+        # Counts change in place on every marking; a worker's full recount is applied only when
+        # no marking happened since it was asked for (its epoch is still the current one).
+        self._count_epoch = 0
+        self._recount_asked = -1
+        self._search_unread = 0
+        self._summaries: LRUCache[int, SummaryData] = LRUCache(SUMMARY_CACHE_SIZE)
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -228,15 +248,19 @@ class NewsdeskApp(App[None]):
         self.set_class(not self.settings.show_sidebar, "-hide-sidebar")
         self.set_class(not self.settings.show_summary, "-hide-summary")
         self.stories.empty_message = "No stories here. r refreshes, a adds a feed, f changes the filter."
+        self.reading.attachment_key = self.binding_keys(self._binding("open_attachment")).split(",")[0]
         self.sidebar.load(self.store, place_for(self.view))
+        self._fit_source_column()
         self.load_view(self.view)
         self.stories.focus()
+        if self.freeze_gc:
+            self.call_after_refresh(gc.freeze)
         for problem in self.problems:
             self.notify(problem, title="Config problem", severity="warning", timeout=10, markup=False)
         minutes = getattr(self.settings, "auto_refresh_minutes", 0) or 0
         if minutes > 0 and not self.demo:
             self._auto_refresh = self.set_interval(minutes * 60, self._auto_refresh_tick)
-        if not self.demo and not self.store.list_feeds():
+        if not self.demo and not self.sidebar.feeds:
             self.call_after_refresh(self.first_run)
 
     def _apply_settings(self) -> None:
@@ -262,6 +286,9 @@ class NewsdeskApp(App[None]):
 
     def command_bindings(self) -> list[Binding]:
         return [b for b in self.BINDINGS if isinstance(b, Binding) and b.id]
+
+    def _binding(self, binding_id: str) -> Binding:
+        return next(b for b in self.command_bindings() if b.id == binding_id)
 
     def binding_keys(self, binding: Binding) -> str:
         keys = self.keymap.get(binding.id or "", binding.key)
@@ -303,25 +330,72 @@ class NewsdeskApp(App[None]):
             return STATE_LABELS[flt.state]
         return scope if flt.state == "all" else f"{scope} · {STATE_LABELS[flt.state].lower()}"
 
+    def view_unread(self) -> int:
+        """Unread stories in the view, from the sidebar's counts (no query on the key path)."""
+        if self.view.query is not None:
+            return self._search_unread
+        place = place_for(self.view)
+        return self.sidebar.count(place if place.kind != "state" else Place("state", state="unread"))
+
     def update_header(self) -> None:
-        unread = self.store.unread_count(self.view)
+        unread = self.view_unread()
         parts: list = [("Newsdesk", "bold $accent"), "  ", (self.view_name(), "bold")]
-        parts += ["  ", (f"{unread} unread", "$text-muted")]
+        parts += ["  ", (f"{unread} unread", "$foreground-muted")]
         if self.demo:
             parts += ["  ", ("(demo)", "$warning")]
-        self.main.query_one("#view-header", Static).update(Content.assemble(*parts))
+        # one line, always: no layout pass (it would repaint every pane on each key)
+        self.main.query_one("#view-header", Static).update(Content.assemble(*parts), layout=False)
 
     def load_view(self, flt: StoryFilter, keep_story_id: int | None = None) -> None:
         self.view = flt
+        self.stories.show_source = flt.feed_id is None
         self.stories.load(flt, keep_story_id=keep_story_id)
+        if flt.query is not None:
+            self._search_unread = self.store.unread_count(flt)
         if flt.query is None:
             self.sidebar.select_place(place_for(flt))
         else:
             self.sidebar.highlighted = None  # search results belong to no sidebar view
         self.update_header()
 
-    def refresh_counts(self) -> None:
+    def reload_sidebar(self) -> None:
+        """Read feeds and counts now (after feeds were added or removed: the rows change)."""
+        self._count_epoch += 1
         self.sidebar.load(self.store, place_for(self.view) if self.view.query is None else None)
+        self._fit_source_column()
+        self.update_header()
+
+    def _fit_source_column(self) -> None:
+        names = [one_line(feed.display_title) for feed in self.sidebar.feeds.values()]
+        self.stories.source_width = max((cell_len(name) for name in names), default=0)
+
+    def refresh_counts(self) -> None:
+        """Recount every feed in a worker (after a refresh, mark-all or undo); keys are not held up."""
+        self._count_epoch += 1
+        self._recount_asked = self._count_epoch
+        self.recount(self._count_epoch, self.view)
+
+    @work(thread=True, exclusive=True, group="counts")
+    def recount(self, epoch: int, view: StoryFilter) -> None:
+        try:
+            with Store(self.db_path, clock=self.clock) as store:
+                feeds = store.list_feeds()
+                totals = read_totals(store, feeds)
+                view_unread = store.unread_count(view) if view.query is not None else None
+        except Exception as exc:  # a worker reports, never raises into the UI
+            self.call_from_thread(self.notify, f"Could not count stories: {exc}", severity="error", markup=False)
+            return
+        self.post_message(CountsLoaded(feeds, totals, epoch, view, view_unread))
+
+    def on_counts_loaded(self, message: CountsLoaded) -> None:
+        if message.epoch != self._count_epoch:
+            if message.epoch == self._recount_asked:
+                self.refresh_counts()  # a marking overtook it and no newer count is coming
+            return
+        self.sidebar.apply(message.feeds, message.totals, place_for(self.view) if self.view.query is None else None)
+        self._fit_source_column()
+        if message.view_unread is not None and message.view == self.view:
+            self._search_unread = message.view_unread
         self.update_header()
 
     def on_sidebar_place_chosen(self, event: Sidebar.PlaceChosen) -> None:
@@ -392,29 +466,36 @@ class NewsdeskApp(App[None]):
             self.reading.focus()
 
     def show_summary(self, story: Story) -> None:
-        grouped = self._group_summary(story)
-        if grouped is not None:
-            sources = [
-                Source(g.feed_title, g.title, getattr(self.store.get_story(g.story_id), "url", None))
-                for g in grouped.sources
-            ]
-            self.summary.show(grouped.bullets, sources, feeds=grouped.feeds)
+        """Bullets now when they are cached or cheap; from a worker for long or multi-feed stories."""
+        cached = self._summaries.get(story.id)
+        if cached is not None:
+            self.summary.show_data(cached)
             return
-        self.summary.show(make_bullets(story_text(story), title=story.title))
+        text = story_text(story)
+        if is_quick(self.store, story, text):
+            data = self._summaries[story.id] = summary_for(self.store, story, text)
+            self.summary.show_data(data)
+            return
+        self.summary.show_pending()
+        self.summarise(story)
 
-    def _group_summary(self, story: Story):
-        """The event's summary from every feed telling it (cluster.story_summary), when grouped."""
-        if not all(hasattr(self.store, name) for name in ("group_of", "get_group")):
-            return None  # the store has no story groups yet
+    @work(thread=True, exclusive=True, group="summary")
+    def summarise(self, story: Story) -> None:
         try:
-            from reader.cluster import story_summary
-        except ImportError:
-            return None
-        return story_summary(self.store, story.id)
+            with Store(self.db_path, clock=self.clock) as store:
+                data = summary_for(store, story, story_text(story))
+        except Exception as exc:  # a worker reports, never raises into the UI
+            data = SummaryData((f"No summary: {exc}",))
+        self.post_message(SummaryReady(story.id, data))
+
+    def on_summary_ready(self, message: SummaryReady) -> None:
+        self._summaries[message.story_id] = message.summary
+        if self.reading.story is not None and self.reading.story.id == message.story_id:
+            self.summary.show_data(message.summary)
 
     def story_sources(self, story: Story) -> list[Source]:
         """Every feed's telling of the same event (one entry when the story stands alone)."""
-        grouped = self._group_summary(story)
+        grouped = group_summary(self.store, story.id)
         if grouped is None:
             return []
         return [Source(g.feed_title, g.title) for g in grouped.sources]
@@ -486,19 +567,37 @@ class NewsdeskApp(App[None]):
         changed = self.store.mark_read(list(ids), read)
         if changed and undoable:
             self.undo_stack.append(("read", changed, read))
-        self._after_marking(changed)
+        self._after_marking(changed, read=read)
         return changed
 
-    def _after_marking(self, changed: list[int]) -> None:
+    def _after_marking(self, changed: list[int], *, read: bool | None = None, saved: bool | None = None,
+                       recount: bool = False) -> None:
+        """Show new read/saved state: the changed rows, and the counts they move.
+
+        A few stories (a key press) adjust the counts in memory; many (A, u) recount in a worker.
+        """
         if not changed:
             return
         self.stories.invalidate(changed)
-        self.refresh_counts()
+        if recount or len(changed) > ADJUST_LIMIT:
+            self.refresh_counts()
+        else:
+            self._count_epoch += 1
+            if read is not None:
+                self.sidebar.adjust(feed_deltas(self.store.story_rows(changed), read))
+                if self.view.query is not None:
+                    listed = sum(1 for i in changed if self.stories.index_of(i) is not None)
+                    self._search_unread = max(0, self._search_unread + (-listed if read else listed))
+            if saved is not None:
+                self.sidebar.adjust(saved=len(changed) if saved else -len(changed))
+            self.update_header()
         if self.reading.story and self.reading.story.id in changed:
             story = self.store.get_story(self.reading.story.id)
             if story is not None:
+                saved_changed = story.saved != self.reading.story.saved
                 self.reading.story = story
-                self.reading.refresh_head()
+                if saved_changed:  # the head shows "★ saved"; read state is not in it
+                    self.reading.refresh_head()
 
     def current_id(self) -> int | None:
         return self.stories.current_story_id
@@ -518,7 +617,7 @@ class NewsdeskApp(App[None]):
         changed = self.store.mark_all_read(self.view)
         if changed:
             self.undo_stack.append(("read", changed, True))
-        self._after_marking(changed)
+        self._after_marking(changed, recount=True)
         self.notify(f"Marked {len(changed)} stories read (u undoes).", markup=False)
 
     def action_undo(self) -> None:
@@ -530,7 +629,7 @@ class NewsdeskApp(App[None]):
             changed = self.store.mark_read(ids, not value)
         else:
             changed = self.store.mark_saved(ids, not value)
-        self._after_marking(changed)
+        self._after_marking(changed, recount=True)
         what = "read" if kind == "read" else "saved"
         self.notify(f"Undone: {len(ids)} {'story' if len(ids) == 1 else 'stories'} {'un' if value else ''}marked {what}.", markup=False)
 
@@ -544,7 +643,7 @@ class NewsdeskApp(App[None]):
         changed = self.store.mark_saved([sid], not story.saved)
         if changed:
             self.undo_stack.append(("saved", changed, not story.saved))
-        self._after_marking(changed)
+        self._after_marking(changed, saved=not story.saved)
 
     # -- moving -----------------------------------------------------------------------------
 
@@ -739,6 +838,22 @@ class NewsdeskApp(App[None]):
         if story is not None:
             self.open_link(story.url)
 
+    def action_open_attachment(self) -> None:
+        story = self._current_story()
+        if story is None:
+            return
+        enclosures = [enc for enc in story.enclosures if enc.url]
+        if not enclosures:
+            self.notify("This story has no attachments.", markup=False)
+        elif len(enclosures) == 1:
+            self.open_link(enclosures[0].url)
+        else:
+            choices = [
+                (f"{n}. {one_line(enc.type) or 'file'}, {format_size(enc.length)}  {safe_url(enc.url)}", enc.url)
+                for n, enc in enumerate(enclosures, 1)
+            ]
+            self.push_screen(ChoiceScreen("Open which attachment?", choices), self.open_link)
+
     def action_copy_link(self) -> None:
         story = self._current_story()
         if story is None or not story.url:
@@ -842,6 +957,7 @@ class NewsdeskApp(App[None]):
         self.remove_class("-refreshing")
         # reload keeps the cursor on the story being read; new stories appear around it
         self.stories.reload()
+        self._summaries.clear()  # a refresh can group stories into new events
         self.refresh_counts()
         if message.error:
             self.notify(message.error, severity="error", markup=False)
@@ -887,7 +1003,7 @@ class NewsdeskApp(App[None]):
         self.post_message(FeedAdded(feed, result))
 
     def on_feed_added(self, message: FeedAdded) -> None:
-        self.refresh_counts()
+        self.reload_sidebar()
         self.load_view(StoryFilter(self.view.state, feed_id=message.feed.id))
         error = getattr(message.result, "error", None)
         text = f"Added {one_line(message.feed.display_title)}"
@@ -923,7 +1039,7 @@ class NewsdeskApp(App[None]):
             self.open_story_id = None
             self.reading.show_story(None)
             self.summary.clear()
-        self.refresh_counts()
+        self.reload_sidebar()
         self.load_view(self.view)
         self.notify(f"Removed {one_line(feed.display_title) if feed else 'the feed'}.", markup=False)
 
@@ -971,7 +1087,7 @@ class NewsdeskApp(App[None]):
         from reader.demo import load_demo
 
         count = load_demo(self.store)
-        self.refresh_counts()
+        self.reload_sidebar()
         self.load_view(StoryFilter("all"))
         self.notify(f"Loaded {count} demo stories.", markup=False)
 
@@ -1000,7 +1116,7 @@ class NewsdeskApp(App[None]):
             except StoreError:
                 continue
             added.append(feed.id)
-        self.refresh_counts()
+        self.reload_sidebar()
         self.load_view(self.view)
         skipped = len(getattr(result, "skipped", ()) or ())
         text = f"Imported {len(added)} feeds" + (f", skipped {skipped}" if skipped else "") + "; refreshing them now."
@@ -1011,4 +1127,4 @@ class NewsdeskApp(App[None]):
 
 def run_app(db_path: Path, *, demo: bool = False, settings: Any = None, problems: Sequence[str] = ()) -> None:
     """Run the app on ``db_path`` until the person quits (the CLI's entry point)."""
-    NewsdeskApp(db_path, demo=demo, settings=settings, problems=problems).run()
+    NewsdeskApp(db_path, demo=demo, settings=settings, problems=problems, freeze_gc=True).run()

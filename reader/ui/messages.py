@@ -48,3 +48,26 @@ class FeedAdded(Message):
 class FeedAddFailed(Message):
     url: str
     error: str
+
+
+@dataclass
+class CountsLoaded(Message):
+    """A full recount for the sidebar and header, made by a worker with its own connection.
+
+    ``epoch`` says which state of the counts it was asked for; the app drops a recount that
+    marking has overtaken. ``view_unread`` is the open search's unread count (None otherwise).
+    """
+
+    feeds: list[Feed]
+    totals: Any
+    epoch: int
+    view: Any = None
+    view_unread: int | None = None
+
+
+@dataclass
+class SummaryReady(Message):
+    """Summary bullets for a story, computed by a worker (long articles and multi-feed events)."""
+
+    story_id: int
+    summary: Any

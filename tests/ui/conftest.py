@@ -75,6 +75,22 @@ def feeds(db_path: Path, clock: FakeClock) -> dict[str, int]:
     return fill(db_path, clock)
 
 
+@pytest.fixture(autouse=True)
+def no_article_fetching(monkeypatch):
+    """No test reaches the network for a full article: the app finds no article source (and shows
+    the feed's text alone) unless a test puts a fake reader.extract in sys.modules."""
+    import sys
+    import types
+
+    from reader.ui.app import NewsdeskApp
+
+    def fake_source_only():
+        module = sys.modules.get("reader.extract")
+        return getattr(module, "get_article", None) if isinstance(module, types.SimpleNamespace) else None
+
+    monkeypatch.setattr(NewsdeskApp, "_article_source", staticmethod(fake_source_only))
+
+
 @pytest.fixture
 def settings():
     from reader.config import Settings

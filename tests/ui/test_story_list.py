@@ -115,9 +115,9 @@ async def test_rows_show_marks_source_title_and_age_newest_first(store, clock):
             assert f"Title {i}" in line
             assert "Example News" in line
             assert line.rstrip().endswith(" " + age), line
-        assert shown[0].startswith(" ● ")
-        assert shown[1].startswith("     Example News")  # read: no unread mark
-        assert shown[2][1:4] == "● ★"  # saved
+        assert shown[0].startswith(" ● Example News")
+        assert shown[1].startswith("   Example News")  # read: no unread mark
+        assert shown[2].startswith(" ★ Example News")  # saved: the star takes the mark's place
         assert shown[6].strip() == ""  # nothing below the last story
         # the source column comes before the title and is padded to one width
         assert shown[0].index("Title 0") == shown[3].index("Title 3") > shown[0].index("Example")
@@ -332,17 +332,17 @@ async def test_invalidate_shows_new_read_and_saved_state(store, clock):
     async with app.run_test(size=SIZE) as pilot:
         widget = app.query_one(StoryList)
         await pilot.pause()
-        assert widget.render_line(1).text[1:4] == "●  "
+        assert widget.render_line(1).text[:3] == " ● "
         store.mark_read([ids[1]])
         store.mark_saved([ids[1]])
         widget.invalidate([ids[1]])
         await pilot.pause()
-        assert widget.render_line(1).text[1:4] == "  ★"
-        assert widget.render_line(0).text[1:4] == "●  "
+        assert widget.render_line(1).text[:3] == " ★ "
+        assert widget.render_line(0).text[:3] == " ● "
         assert widget.current_row.read is False
         store.mark_read(ids)
         widget.invalidate()
-        assert all(widget.render_line(y).text[1] == " " for y in range(3))
+        assert all("●" not in widget.render_line(y).text[:3] for y in range(3))
         assert widget.current_row.read is True
 
 
@@ -423,7 +423,7 @@ async def test_wide_characters_are_cut_to_the_width(store, clock):
         width = widget.scrollable_content_region.width
         strip = widget.render_line(0)
         assert cell_len(strip.text) == width
-        assert "日本経済" not in strip.text and strip.text.startswith(" ●   東京")
+        assert "日本経済" not in strip.text and strip.text.startswith(" ● 東京")
 
 
 def test_one_line_without_the_core_cleaner(monkeypatch):
@@ -446,3 +446,24 @@ def test_helpers():
     assert format_age(T0 - 6 * DAY, T0) == "6d"
     assert format_age(T0 - 27 * DAY, T0) == "3w"
     assert format_age(T0 - 400 * DAY, T0) == time.strftime("%Y", time.localtime(T0 - 400 * DAY))
+
+
+async def test_the_feed_column_fits_the_names_and_leaves_titles_room(store, clock):
+    feed = store.add_feed("https://news.example/feed", title="Example News")
+    add_stories(store, feed.id, 3, prefix="A headline long enough to need every cell of the list")
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        await pilot.pause()
+        widget.source_width = len("Example News")
+        assert widget.columns(120) == (12, 120 - 11 - 14)
+        assert widget.columns(50) == (0, 50 - 11), "titles keep 40 cells or the feed column goes"
+        assert widget.columns(70)[0] == 12 and widget.columns(60)[0] == 0
+        widget.source_width = 200
+        assert widget.columns(200)[0] == 20 and widget.columns(90)[0] == 16
+        await pilot.pause()
+        assert "Example News" in widget.render_line(0).text
+        widget.show_source = False  # a one-feed view: the name would be the same on every row
+        await pilot.pause()
+        line = widget.render_line(0).text
+        assert "Example News" not in line and line.startswith(" ● A headline")

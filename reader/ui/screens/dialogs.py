@@ -1,4 +1,5 @@
-"""Small modal dialogs: add a feed, confirm, show a message, ask for a file, the first-run choice."""
+"""Small modal dialogs: add a feed, confirm, show a message, ask for a file, pick one of a few, the
+first-run choice."""
 
 from __future__ import annotations
 
@@ -161,3 +162,24 @@ class FirstRunScreen(ModalScreen[str]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(event.option.id or "skip")
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """Pick one of a few labelled values (which attachment to open); escape picks nothing."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="choice.cancel")]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="choice-dialog"):
+            yield Static(Content.assemble((self.title_text, "bold")), classes="dialog-title")
+            yield OptionList(*(Option(Content(label)) for label, _ in self.choices), id="choice-list")
+            yield Static(Content("enter: open · esc: cancel"), classes="dialog-hint")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.choices[event.option_index][1])

@@ -37,7 +37,7 @@ class HelpScreen(ModalScreen[None]):
             parts += [
                 (keys.ljust(key_width + 2), "bold $accent"),
                 description.ljust(desc_width + 2),
-                (binding_id, "$text-muted"),
+                (binding_id, "$foreground-muted"),
                 "\n",
             ]
         return Content.assemble(*parts).rstrip()

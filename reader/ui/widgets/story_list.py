@@ -9,7 +9,8 @@ Public API (the app embeds this widget and binds the keys):
 - ``StoryList(store, clock=time.time, *, id=None, classes=None)``
 - ``load(flt, keep_story_id=None)``, ``reload()``, ``invalidate(story_ids=None)``, ``filter``
 - ``cursor_index`` (settable), ``current_story_id``, ``current_row``, ``row_count``,
-  ``move_to(story_id)``, ``next_unread(wrap=False)``, ``prev_unread(wrap=False)``
+  ``move_to(story_id)``, ``index_of(story_id)``, ``next_unread(wrap=False)``, ``prev_unread(wrap=False)``
+- ``source_width``: the longest feed name in cells (the feed column is no wider); ``show_source``
 - actions: ``cursor_down``, ``cursor_up``, ``page_down``, ``page_up``, ``first``, ``last``, ``select``
 - messages: ``StoryList.Highlighted(story_id)``, ``StoryList.Selected(story_id)`` (``.control`` is the
   list, so ``@on(StoryList.Selected, "#stories")`` works)
@@ -55,6 +56,10 @@ ROW_CACHE_SIZE = 4096
 STRIP_CACHE_SIZE = 1024
 AGE_WIDTH = 6  # "Mar 02"
 AGE_REFRESH_S = 60.0
+# The feed column appears when the titles keep at least this many cells beside it; it is as wide
+# as the longest feed name (``source_width``) up to a limit that grows with the list.
+TITLE_MIN_WITH_SOURCE = 40
+SOURCE_MIN, SOURCE_MAX = 10, 20
 
 
 def one_line(text: str | None) -> str:
@@ -205,6 +210,8 @@ class StoryList(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple, Strip] = LRUCache(STRIP_CACHE_SIZE)
         self._styles: dict[tuple[bool, bool, bool], tuple[Style, ...]] = {}
         self._frame: tuple[int, float, bool] | None = None  # (width, now, focused) while painting
+        self._source_width = SOURCE_MAX
+        self._show_source = True
 
     # -- state ------------------------------------------------------------------------------
 
@@ -242,6 +249,46 @@ class StoryList(ScrollView, can_focus=True):
         if not self._ids:
             return None
         return self._row_at(self._cursor)
+
+    @property
+    def source_width(self) -> int:
+        """The longest feed name in cells: the feed column is never wider than that."""
+        return self._source_width
+
+    @source_width.setter
+    def source_width(self, width: int) -> None:
+        width = max(SOURCE_MIN, min(SOURCE_MAX, width))
+        if width != self._source_width:
+            self._source_width = width
+            self._strips.clear()
+            self.refresh()
+
+    @property
+    def show_source(self) -> bool:
+        """Whether rows name their feed (pointless in a one-feed view, so the app turns it off)."""
+        return self._show_source
+
+    @show_source.setter
+    def show_source(self, show: bool) -> None:
+        if show != self._show_source:
+            self._show_source = show
+            self._strips.clear()
+            self.refresh()
+
+    def columns(self, width: int) -> tuple[int, int]:
+        """(feed column, title column) widths of a ``width``-cell row; 0 means no feed column."""
+        fixed = 3 + 1 + AGE_WIDTH + 1  # " ● " mark, then " " age " "
+        source = 0
+        if self._show_source:
+            limit = SOURCE_MAX if width >= 100 else 16 if width >= 80 else 12
+            source = min(limit, self._source_width)
+            if width - fixed - source - 2 < TITLE_MIN_WITH_SOURCE:
+                source = 0
+        return source, max(0, width - fixed - (source + 2 if source else 0))
+
+    def index_of(self, story_id: int) -> int | None:
+        """Where ``story_id`` is listed (None when it is not)."""
+        return self._index_of(story_id, hint=self._cursor)
 
     def move_to(self, story_id: int) -> bool:
         """Put the cursor on ``story_id``; False (cursor unchanged) when it is not listed."""
@@ -535,7 +582,7 @@ class StoryList(ScrollView, can_focus=True):
         selected = index == self._cursor
         age = format_age(row.published, now)
         key = (row.id, width, selected, focused, row.read, row.saved, age, row.title,
-               row.feed_title)
+               row.feed_title, self._show_source, self._source_width)
         strip = self._strips.get(key)
         if strip is None:
             strip = self._render_row(row, width, self._row_styles(row.read, selected, focused), age)
@@ -583,15 +630,12 @@ class StoryList(ScrollView, can_focus=True):
         """One story as a line of exactly ``width`` cells. Feed text goes in as plain segments,
         never as markup, so "[bold]" or "[@click=...]" in a title is shown as typed."""
         text_style, saved_style, source_style, age_style = styles
-        # " ● ★ Source  Title…  3h " — the source column grows with the width, 10 to 20 cells.
-        source_width = 0 if width < 50 else max(10, min(20, width // 6))
-        fixed = 1 + 2 + 2 + (source_width + 2 if source_width else 0) + 1 + AGE_WIDTH + 1
-        title_width = max(0, width - fixed)
-        segments = [
-            Segment("   " if row.read else " ● ", text_style),
-            Segment("★" if row.saved else " ", saved_style),
-            Segment(" ", text_style),
-        ]
+        # " ● Source  Title…  3h ": one mark, ★ for a saved story (bold while unread) else ● unread.
+        source_width, title_width = self.columns(width)
+        if row.saved:
+            segments = [Segment(" ", text_style), Segment("★", saved_style), Segment(" ", text_style)]
+        else:
+            segments = [Segment("   " if row.read else " ● ", text_style)]
         if source_width:
             segments.append(Segment(fit(one_line(row.feed_title), source_width), source_style))
             segments.append(Segment("  ", text_style))

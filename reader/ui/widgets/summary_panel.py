@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
+from textual.widget import Widget
 from textual.widgets import Static
 
+from reader.models import Story
 from reader.ui.widgets.safe_text import one_line, safe_url
+
+# Above this much text a summary is computed by a worker, so opening a long article never waits
+# for it (bullets of 15,000 characters take ~8 ms, of 60,000 ~35 ms).
+SYNC_SUMMARY_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,15 @@ class Source:
     feed_title: str
     title: str
     url: str | None = None
+
+
+@dataclass(frozen=True)
+class SummaryData:
+    """What the panel shows for one story: bullets, and the feeds telling the same event."""
+
+    bullets: tuple[str, ...]
+    sources: tuple[Source, ...] = ()
+    feeds: int = 0
 
 
 def make_bullets(text: str, title: str = "", max_bullets: int = 5) -> list[str]:
@@ -33,8 +49,83 @@ def make_bullets(text: str, title: str = "", max_bullets: int = 5) -> list[str]:
     return list(bullets(text, title=title, max_bullets=max_bullets))
 
 
+def group_summary(store: Any, story_id: int):
+    """The event's summary from every feed telling it (cluster.story_summary), when grouped."""
+    if not all(hasattr(store, name) for name in ("group_of", "get_group")):
+        return None  # the store has no story groups yet
+    try:
+        from reader.cluster import story_summary
+    except ImportError:
+        return None
+    return story_summary(store, story_id)
+
+
+def summary_for(store: Any, story: Story, text: str) -> SummaryData:
+    """The summary of ``story`` (whose plain text is ``text``), read from ``store``."""
+    grouped = group_summary(store, story.id)
+    if grouped is not None:
+        sources = tuple(
+            Source(g.feed_title, g.title, getattr(store.get_story(g.story_id), "url", None))
+            for g in grouped.sources
+        )
+        return SummaryData(tuple(grouped.bullets), sources, grouped.feeds)
+    return SummaryData(tuple(make_bullets(text, title=story.title)))
+
+
+def is_quick(store: Any, story: Story, text: str) -> bool:
+    """Whether the summary is cheap enough to compute on the key path (short, one feed)."""
+    if len(text) > SYNC_SUMMARY_CHARS:
+        return False
+    group_of = getattr(store, "group_of", None)
+    group = group_of(story.id) if group_of is not None else None
+    return group is None or len(group.story_ids) <= 1
+
+
+class HangingList(Widget):
+    """Lines that each start with a mark ("• ") and wrap under their text, not under the mark."""
+
+    DEFAULT_CSS = """
+    HangingList { height: auto; text-wrap: nowrap; text-overflow: fold; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._items: list[tuple[Content, Content]] = []
+        self._wrapped: tuple[int, list[Content]] | None = None
+
+    def set_items(self, items: Sequence[tuple[Content | str, Content | str]]) -> None:
+        """``items`` are (mark, text); an empty mark makes an ordinary wrapped paragraph."""
+        self._items = [(Content(m) if isinstance(m, str) else m, Content(t) if isinstance(t, str) else t)
+                       for m, t in items]
+        self._wrapped = None
+        self.refresh(layout=True)
+
+    def lines(self, width: int) -> list[Content]:
+        if self._wrapped is not None and self._wrapped[0] == width:
+            return self._wrapped[1]
+        out: list[Content] = []
+        for mark, text in self._items:
+            indent = mark.cell_length
+            wrapped = text.wrap(max(1, width - indent)) if text.cell_length else [Content("")]
+            out.append(mark + wrapped[0].rstrip())
+            out.extend(Content(" " * indent) + line.rstrip() for line in wrapped[1:])
+        self._wrapped = (width, out)
+        return out
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return container.width
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.lines(width))
+
+    def render(self) -> Content:
+        return Content("\n").join(self.lines(self.content_region.width))
+
+
 class SummaryPanel(VerticalScroll, can_focus=True):
     """Bullets for the open story. ``show(..., sources=[...])`` with 2+ sources lists them."""
+
+    PLACEHOLDER = "Open a story to see its summary."
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -44,7 +135,10 @@ class SummaryPanel(VerticalScroll, can_focus=True):
 
     def compose(self):
         yield Static(Content("Summary"), id="summary-title")
-        yield Static(Content("Open a story to see its summary."), id="summary-body")
+        yield HangingList(id="summary-body")
+
+    def on_mount(self) -> None:
+        self.query_one(HangingList).set_items([("", Content(self.PLACEHOLDER))])
 
     def show(self, bullets: Sequence[str], sources: Sequence[Source] = (), feeds: int | None = None) -> None:
         """``feeds``: how many distinct feeds tell the story (default: one per source)."""
@@ -55,27 +149,36 @@ class SummaryPanel(VerticalScroll, can_focus=True):
         if self.feeds > 1:
             title = f"Summary based on {self.feeds} sources"
         self.query_one("#summary-title", Static).update(Content.assemble((title, "bold")))
-        parts: list = []
+        items: list[tuple[Content | str, Content | str]] = []
         if self.feeds > 1:
             names = list(dict.fromkeys(one_line(source.feed_title) for source in self.sources))
-            parts += [("From " + " · ".join(names), "$text-muted"), "\n"]
+            items.append(("", Content.styled("From " + " · ".join(names), "$foreground-muted")))
         if self.bullets:
-            for bullet in self.bullets:
-                parts += [("• ", "$accent"), bullet, "\n"]
+            items += [(Content.styled("• ", "$accent"), Content(bullet)) for bullet in self.bullets]
         else:
-            parts.append(("Nothing to summarise: this story has no text.", "$text-muted"))
+            items.append(("", Content.styled("Nothing to summarise: this story has no text.", "$foreground-muted")))
         if self.feeds > 1:
-            parts += ["\n", ("Sources", "bold"), "\n"]
+            items += [("", ""), ("", Content.styled("Sources", "bold"))]
             for source in self.sources:
-                parts += [("– ", "$accent"), (one_line(source.feed_title), "bold"), ": ", one_line(source.title)]
+                text = Content.assemble((one_line(source.feed_title), "bold"), ": ", one_line(source.title))
+                items.append((Content.styled("– ", "$accent"), text))
                 if source.url:
-                    parts += ["\n  ", (safe_url(source.url), "$text-muted")]
-                parts.append("\n")
-        self.query_one("#summary-body", Static).update(Content.assemble(*parts).rstrip())
+                    items.append(("  ", Content.styled(safe_url(source.url), "$foreground-muted")))
+        self.query_one(HangingList).set_items(items)
         self.scroll_home(animate=False)
+
+    def show_data(self, data: SummaryData) -> None:
+        self.show(data.bullets, data.sources, feeds=data.feeds or None)
+
+    def show_pending(self) -> None:
+        """A long article's bullets are on their way (from a worker)."""
+        self.bullets, self.sources, self.feeds = [], (), 0
+        self.query_one("#summary-title", Static).update(Content.assemble(("Summary", "bold")))
+        self.query_one(HangingList).set_items([("", Content.styled("Summarising…", "$foreground-muted"))])
 
     def clear(self) -> None:
         self.bullets = []
         self.sources = ()
+        self.feeds = 0
         self.query_one("#summary-title", Static).update(Content("Summary"))
-        self.query_one("#summary-body", Static).update(Content("Open a story to see its summary."))
+        self.query_one(HangingList).set_items([("", Content(self.PLACEHOLDER))])

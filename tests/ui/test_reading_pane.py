@@ -1,0 +1,147 @@
+"""The reading pane and summary panel: long texts never hold up a key; attachments open with a key."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+from textual.app import App, ComposeResult
+from textual.content import Content
+from textual.widgets import Markdown, Static
+
+from reader.models import Enclosure, ParsedStory
+from reader.ui.screens.dialogs import ChoiceScreen
+from reader.ui.widgets import reading_pane, summary_panel
+from reader.ui.widgets.reading_pane import FIRST_CHARS, split_markdown, split_paragraphs
+from reader.ui.widgets.summary_panel import HangingList
+from tests.conftest import T0
+from tests.ui.test_app import SIZE, story_id
+
+LONG = "\n\n".join(f"Paragraph {i}. " + "The council met again to talk about the tram. " * 10 for i in range(60))
+
+
+def shown_text(app) -> str:
+    box = app.reading.query_one("#story-text")
+    return "\n\n".join(str(static.render()) for static in box.query(Static))
+
+
+def test_pieces_join_back_into_the_text():
+    pieces = split_markdown(LONG)
+    assert len(pieces) > 3 and "".join(pieces) == LONG
+    assert len(pieces[0]) < FIRST_CHARS + 600
+    paras = LONG.split("\n\n")
+    groups = split_paragraphs(paras)
+    assert [p for g in groups for p in g] == paras and len(groups) > 3
+    assert split_paragraphs([]) == [[]]
+
+
+async def test_a_long_story_shows_a_screenful_first_then_the_rest(make_app, check):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        story = dataclasses.replace(check.get_story(story_id(check, "t1")), text=LONG)
+        app.reading.show_story(story)
+        first = str(app.reading.query_one("#story-text-first", Static).render())
+        assert first.startswith("Paragraph 0.") and len(first) < FIRST_CHARS + 600
+        assert app.reading.page(), "at the end of the first piece, space waits for the rest"
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert shown_text(app) == app.reading.feed_text(story)
+        assert "Paragraph 59." in shown_text(app)
+        # the next story replaces every piece of this one
+        app.reading.show_story(check.get_story(story_id(check, "t2")))
+        await pilot.pause()
+        assert "Paragraph 1." not in shown_text(app)
+
+
+async def test_a_long_article_is_added_in_pieces_and_v_switches_back_without_redoing_it(make_app, check):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        markdown = "# The whole story\n\n" + LONG
+        app.reading.set_article(app.reading.story.id, markdown, None)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        body = app.reading.query_one("#story-body", Markdown)
+        assert body.display and not app.reading.query_one("#story-text").display
+        assert body.source == markdown
+        assert "Paragraph 59." in str(body.query("MarkdownBlock").last()._content)
+        app.reading.toggle_source()
+        app.reading.toggle_source()
+        assert body.source == markdown
+
+
+async def test_E_opens_the_attachment_or_asks_which(make_app, check, monkeypatch):
+    app = make_app()
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, new_tab=True: opened.append(url))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # t0 has one attachment
+        await pilot.pause()
+        assert "E opens it" in str(app.reading.query_one("#story-attachments").render())
+        await pilot.press("E")
+        assert opened == ["https://tech.example/ep.mp3"]
+        two = dataclasses.replace(app.reading.story, enclosures=(
+            Enclosure("https://tech.example/a.mp3", "audio/mpeg", 1000),
+            Enclosure("https://tech.example/b.jpg", "image/jpeg", None),
+        ))
+        app.reading.show_story(two)
+        await pilot.press("E")
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert opened[-1] == "https://tech.example/b.jpg"
+        app.stories.move_to(story_id(check, "b0"))
+        await pilot.press("enter", "E")
+        await pilot.pause()
+        assert len(opened) == 2, "a story without attachments opens nothing"
+    assert "open_attachment" in {b.id for b in app.command_bindings()}
+
+
+class HangingApp(App):
+    def compose(self) -> ComposeResult:
+        yield HangingList()
+
+
+async def test_bullets_wrap_under_their_text_not_under_the_mark():
+    app = HangingApp()
+    async with app.run_test(size=(30, 10)) as pilot:
+        widget = app.query_one(HangingList)
+        widget.set_items([(Content("• "), Content("one two three four five six seven eight nine")), ("", "plain")])
+        await pilot.pause()
+        lines = [widget.render_line(y).text.rstrip() for y in range(widget.size.height)]
+        assert lines[0].startswith("• one") and lines[1].startswith("  ") and lines[1].strip()
+        assert lines[-1] == "plain" and widget.size.height == len(widget.lines(30))
+
+
+async def test_a_long_storys_bullets_come_from_a_worker_and_are_kept(make_app, check, feeds, monkeypatch):
+    check.save_stories(feeds["blog"], [ParsedStory(uid="long", title="A long one", text=LONG,
+                                                   published=T0 - 60, content_hash="long")])
+    long_id = story_id(check, "long")
+    calls: list[tuple[int, bool]] = []
+    real = summary_panel.summary_for
+
+    def counting(store, story, text):
+        calls.append((story.id, threading.current_thread() is threading.main_thread()))
+        return real(store, story, text)
+
+    monkeypatch.setattr("reader.ui.app.summary_for", counting)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.stories.move_to(long_id)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any("tram" in bullet for bullet in app.summary.bullets)
+        assert (long_id, False) in calls and (long_id, True) not in calls, "summarised off the UI thread"
+        await pilot.press("j", "enter", "k", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.reading.story.id == long_id and app.summary.bullets
+        assert [c for c in calls if c[0] == long_id] == [(long_id, False)], "opened again: from the cache"
+
+
+def test_feed_text_paragraphs_split_on_blank_lines_with_controls_dropped():
+    assert reading_pane.paragraphs("one\n\n\n two\tlines\njoined \x07\n\n\n\nthree") == [
+        "one", "two lines joined", "three"]

@@ -79,6 +79,8 @@ _READ_ATTRIBUTES = frozenset(
 # feedparser leaves an image or text input at any other unprefixed element
 _TEXTINPUT_CHILDREN = frozenset({"title", "link", "description", "name"})
 _IMAGE_CHILDREN = frozenset({"title", "link", "description", "url", "href", "width", "height"})
+_C1_CONTROL = re.compile("[\x80-\x9f]")
+assert all(0x80 <= c <= 0x9F for c in _cp1252)  # what _C1_CONTROL looks for
 _AMP_REF = re.compile("&([A-Za-z0-9_]+);")
 _XML_DECLARATION = re.compile(rb"^<\?xml[^>]*?\?>")
 # feedparser's own rule for the encoding in the declaration (encodings.RE_XML_PI_ENCODING)
@@ -482,7 +484,8 @@ class _Replay:
                 output = output.encode("iso-8859-1").decode("utf-8")
             except (UnicodeEncodeError, UnicodeDecodeError):
                 pass
-            output = output.translate(_cp1252)
+            if _C1_CONTROL.search(output):  # the translation changes nothing else, and is slow
+                output = output.translate(_cp1252)
         if element == "title" and -1 < self.title_depth <= self.depth:
             return output
         if self.inentry and not self.insource:

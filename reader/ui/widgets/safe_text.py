@@ -10,23 +10,20 @@ import re
 import time
 from urllib.parse import urlsplit, urlunsplit
 
-# C0/C1 controls (terminal escapes start with ESC or CSI), except tab and newline; also bidi overrides.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_SPACE = re.compile(r"\s+")
+from reader import text as core_text
+
 # Every ASCII punctuation character may be backslash-escaped in CommonMark.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~\"'&=:$%^;,?@/])")
 
 
 def clean(text: str | None) -> str:
-    """Text with control characters removed (newlines and tabs kept)."""
-    if not text:
-        return ""
-    return _CONTROL.sub("", text)
+    """Text with whole escape sequences, control and bidi characters removed (newlines and tabs kept)."""
+    return core_text.clean_text(text) if text else ""
 
 
 def one_line(text: str | None) -> str:
     """Text on one line with runs of whitespace collapsed."""
-    return _SPACE.sub(" ", clean(text)).strip()
+    return core_text.one_line(text) if text else ""
 
 
 def safe_url(url: str | None) -> str:
@@ -38,12 +35,16 @@ def safe_url(url: str | None) -> str:
         parts = urlsplit(url)
         if parts.username or parts.password:
             host = parts.hostname or ""
+            if ":" in host:
+                host = f"[{host}]"  # IPv6
             if parts.port:
                 host = f"{host}:{parts.port}"
             parts = parts._replace(netloc=host)
         return urlunsplit(parts)
-    except ValueError:
-        return url
+    except ValueError:  # not even a URL ("http://[::1"): show it, but never its user:password@
+        from reader.fetch import without_credentials
+
+        return without_credentials(url)
 
 
 def is_web_url(url: str | None) -> bool:

@@ -280,6 +280,58 @@ def child(db: Path, which: str, report: Path) -> None:
                     stories.invalidate([row.id])
 
         app = ListApp()
+    trace: list[tuple[float, str]] = []
+    if os.environ.get("BENCH_TRACE"):  # BENCH_TRACE=out.json: when keys arrived and frames left
+        from textual import events
+
+        real_display, real_dispatch = App._display, App._on_key
+
+        def display(self, screen, renderable):
+            real_display(self, screen, renderable)
+            if renderable is not None:
+                trace.append((time.time(), f"frame {type(renderable).__name__}"))
+
+        async def on_key(self, event: events.Key) -> None:
+            trace.append((time.time(), f"key {event.key}"))
+            await real_dispatch(self, event)
+
+        App._display, App._on_key = display, on_key
+        from textual.screen import Screen
+
+        def traced(cls, name):
+            real = getattr(cls, name)
+
+            def wrapper(self, *args, **kwargs):
+                trace.append((time.time(), f"{name} start"))
+                try:
+                    return real(self, *args, **kwargs)
+                finally:
+                    trace.append((time.time(), f"{name} end"))
+
+            setattr(cls, name, wrapper)
+
+        if os.environ.get("BENCH_TRACE_LAYOUT"):  # who asks for a layout pass ("all": any refresh)
+            import traceback
+
+            from textual.widget import Widget
+
+            real_refresh = Widget.refresh
+
+            def refresh(self, *args, **kwargs):
+                if kwargs.get("layout") or os.environ["BENCH_TRACE_LAYOUT"] == "all":
+                    where = " < ".join(f.name for f in traceback.extract_stack(limit=6)[-2::-1])
+                    kind = "layout" if kwargs.get("layout") else f"refresh (in {getattr(self.parent, 'id', None)})"
+                    trace.append((time.time(), f"{kind} {self.id or type(self).__name__} <- {where}"))
+                return real_refresh(self, *args, **kwargs)
+
+            Widget.refresh = refresh
+        for name in os.environ.get("BENCH_TRACE_CALLS", "").split(","):
+            if name:
+                owner, _, attr = name.rpartition(".")
+                cls = {"Screen": Screen, "App": App}.get(owner)
+                if cls is None:
+                    from reader.ui.app import NewsdeskApp as cls  # noqa: N813
+                traced(cls, attr)
     if os.environ.get("BENCH_PROFILE"):  # BENCH_PROFILE=out.prof: cProfile the app process
         import cProfile
 
@@ -294,6 +346,8 @@ def child(db: Path, which: str, report: Path) -> None:
             }
         )
     )
+    if trace:
+        Path(os.environ["BENCH_TRACE"]).write_text(json.dumps(trace))
 
 
 # -- driving it through a pty -------------------------------------------------------------------

@@ -38,7 +38,8 @@ def test_pieces_join_back_into_the_text():
 async def test_a_long_story_shows_a_screenful_first_then_the_rest(make_app, check):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.2)
+        app.stories.move_to(story_id(check, "t1"))
+        await pilot.press("enter")  # opened: no preview is pending to replace what we show next
         story = dataclasses.replace(check.get_story(story_id(check, "t1")), text=LONG)
         app.reading.show_story(story)
         first = str(app.reading.query_one("#story-text-first", Static).render())
@@ -145,3 +146,29 @@ async def test_a_long_storys_bullets_come_from_a_worker_and_are_kept(make_app, c
 def test_feed_text_paragraphs_split_on_blank_lines_with_controls_dropped():
     assert reading_pane.paragraphs("one\n\n\n two\tlines\njoined \x07\n\n\n\nthree") == [
         "one", "two lines joined", "three"]
+
+
+def test_the_position_line_says_how_much_is_read():
+    from reader.ui.widgets.flow import position_text
+
+    assert position_text(0, 20, 15) == ""
+    assert position_text(0, 20, 100) == "20% ↓"
+    assert position_text(79, 20, 100) == "99% ↓"
+    assert position_text(80, 20, 100) == "end"
+
+
+async def test_opening_a_story_is_drawn_in_one_frame(make_app, monkeypatch):
+    """A story's update leaves in one frame, not trickling out over three (see widgets/flow.py)."""
+    from textual.screen import Screen
+
+    frames: list[float] = []
+    real = Screen._compositor_refresh
+    monkeypatch.setattr(Screen, "_compositor_refresh", lambda self: frames.append(1) or real(self))
+    app = make_app()
+    async with app.run_test(size=(120, 8)) as pilot:  # short: the list and sidebar scroll too
+        await pilot.pause(0.3)
+        for _ in range(4):  # t0 (one paragraph) and longer ones, with and without attachments
+            frames.clear()
+            app.action_next_unread()
+            await pilot.pause(0.3)
+            assert len(frames) == 1, f"{len(frames)} frames"

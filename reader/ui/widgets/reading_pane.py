@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import re
 
-from textual.containers import VerticalGroup, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Markdown, Static
+
+from reader.ui.widgets.flow import FlowGroup, FlowScroll, FlowText, ScrollPosition
 
 from reader.models import Story
 from reader.ui.widgets.safe_text import clean, format_size, format_time, one_line, safe_url
@@ -80,7 +81,7 @@ def story_text(story: Story) -> str:
     return html_to_text(html)
 
 
-class ReadingPane(VerticalScroll, can_focus=True):
+class ReadingPane(FlowScroll, can_focus=True):
     """Shows one story. The feed's content appears at once; the full article replaces it later."""
 
     class LinkOpened(Message):
@@ -104,12 +105,13 @@ class ReadingPane(VerticalScroll, can_focus=True):
         self._article_shown: str | None = None  # the Markdown the article body holds
 
     def compose(self):
-        yield Static(Content("No story open. Pick one from the list and press enter."), id="story-head")
-        yield Static(Content(""), id="article-status")
-        with VerticalGroup(id="story-text"):
-            yield Static(Content(""), id="story-text-first")
+        yield FlowText(Content("No story open. Pick one from the list and press enter."), id="story-head")
+        yield FlowText(Content(""), id="article-status")
+        with FlowGroup(id="story-text"):
+            yield FlowText(Content(""), id="story-text-first")
         yield Markdown("", id="story-body", open_links=False)
-        yield Static(Content(""), id="story-attachments")
+        yield FlowText(Content(""), id="story-attachments")
+        yield ScrollPosition(id="reading-position")
 
     def on_mount(self) -> None:
         self.query_one("#story-body", Markdown).display = False
@@ -173,7 +175,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
     def _show_text(self, paras: list[str]) -> None:
         """The feed's text: the first piece now, in place; the rest in the background."""
         self.query_one("#story-body", Markdown).display = False
-        box = self.query_one("#story-text", VerticalGroup)
+        box = self.query_one("#story-text", FlowGroup)
         box.display = True
         box.query(".story-text-more").remove()
         first, *rest = split_paragraphs(paras)
@@ -183,17 +185,17 @@ class ReadingPane(VerticalScroll, can_focus=True):
             self._streaming = True
             self.run_worker(self._add_text(box, rest, self._generation), group="reading-body")
 
-    async def _add_text(self, box: VerticalGroup, pieces: list[list[str]], generation: int) -> None:
+    async def _add_text(self, box: FlowGroup, pieces: list[list[str]], generation: int) -> None:
         for piece in pieces:
             await asyncio.sleep(CHUNK_PAUSE_S)  # a key pressed meanwhile goes first
             if generation != self._generation:
                 return
-            await box.mount(Static(Content("\n\n".join(piece)), classes="story-text-more"))
+            await box.mount(FlowText(Content("\n\n".join(piece)), classes="story-text-more"))
         if generation == self._generation:
             self._streaming = False
 
     def _show_article(self, markdown: str) -> None:
-        self.query_one("#story-text", VerticalGroup).display = False
+        self.query_one("#story-text", FlowGroup).display = False
         body = self.query_one("#story-body", Markdown)
         body.display = True
         if markdown == self._article_shown:

@@ -17,11 +17,11 @@ from rich.style import Style
 from textual import events
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reader.models import Feed, StoryFilter
 from reader.store import Store
+from reader.ui.widgets.flow import SteadyScrollView
 from reader.ui.widgets.safe_text import one_line
 
 
@@ -80,7 +80,7 @@ class _Row:
     indent: bool = False
 
 
-class Sidebar(ScrollView, can_focus=True):
+class Sidebar(SteadyScrollView, can_focus=True):
     """Where to read from. Enter (the app's key) or a click on a row posts ``Sidebar.PlaceChosen``."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {

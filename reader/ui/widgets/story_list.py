@@ -31,11 +31,11 @@ from textual import events
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reader.models import StoryFilter, StoryRow
 from reader.store import Store
+from reader.ui.widgets.flow import SteadyScrollView
 
 try:  # the core's cleaner, once it exists, so every screen strips the same things
     from reader.text import one_line as _core_one_line  # type: ignore[attr-defined]
@@ -102,7 +102,7 @@ def format_age(published: float, now: float) -> str:
 _GONE = object()  # a cached "this id no longer exists", so a deleted story is not fetched again
 
 
-class StoryList(ScrollView, can_focus=True):
+class StoryList(SteadyScrollView, can_focus=True):
     """Stories of one filter, newest first, one line each; the app binds the keys to the actions."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {

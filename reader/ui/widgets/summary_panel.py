@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
 from reader.models import Story
+from reader.ui.widgets.flow import FlowScroll, FlowText, ScrollPosition
 from reader.ui.widgets.safe_text import one_line, safe_url
 
 # Above this much text a summary is computed by a worker, so opening a long article never waits
@@ -88,6 +89,8 @@ class HangingList(Widget):
     HangingList { height: auto; text-wrap: nowrap; text-overflow: fold; }
     """
 
+    virtual_size = Reactive(Size(0, 0), layout=False, repaint=False)  # see reader.ui.widgets.flow
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._items: list[tuple[Content, Content]] = []
@@ -122,7 +125,7 @@ class HangingList(Widget):
         return Content("\n").join(self.lines(self.content_region.width))
 
 
-class SummaryPanel(VerticalScroll, can_focus=True):
+class SummaryPanel(FlowScroll, can_focus=True):
     """Bullets for the open story. ``show(..., sources=[...])`` with 2+ sources lists them."""
 
     PLACEHOLDER = "Open a story to see its summary."
@@ -134,8 +137,9 @@ class SummaryPanel(VerticalScroll, can_focus=True):
         self.feeds = 0
 
     def compose(self):
-        yield Static(Content("Summary"), id="summary-title")
+        yield FlowText(Content("Summary"), id="summary-title")
         yield HangingList(id="summary-body")
+        yield ScrollPosition(id="summary-position")
 
     def on_mount(self) -> None:
         self.query_one(HangingList).set_items([("", Content(self.PLACEHOLDER))])

@@ -298,8 +298,37 @@ def _filter(args, store: Store) -> StoryFilter:
 
 
 def cmd_stories(args, store: Store, out: Output) -> int:
+    if args.grouped:
+        return _grouped_stories(args, store, out)
     for row in store.list_stories(_filter(args, store), limit=args.limit):
         out.story(row)
+    return 0
+
+
+def _grouped_stories(args, store: Store, out: Output) -> int:
+    """The list with each event told by several feeds once, at its newest story, "[N sources]"."""
+    import dataclasses
+
+    from reader.store import SQL_CHUNK
+
+    ids = store.story_ids(_filter(args, store))
+    shown: set[int] = set()
+    printed = 0
+    for start in range(0, len(ids), SQL_CHUNK):
+        chunk = ids[start : start + SQL_CHUNK]
+        groups = store.groups_of(chunk)
+        for row in store.story_rows(chunk):
+            group = groups.get(row.id)
+            if group is not None:
+                if group.id in shown:
+                    continue
+                shown.add(group.id)
+                if group.feeds > 1:
+                    row = dataclasses.replace(row, title=f"{row.title} [{group.feeds} sources]")
+            out.story(row)
+            printed += 1
+            if args.limit is not None and printed >= args.limit:
+                return 0
     return 0
 
 
@@ -338,6 +367,38 @@ def cmd_show(args, store: Store, out: Output) -> int:
         out.line(f"Attachment: {safe_url(enc.url)} ({one_line(enc.type) or 'unknown type'}{size})")
     out.line()
     out.line(clean_text(story.text).strip() or "(this story has no text in its feed)")
+    return 0
+
+
+def cmd_groups(args, store: Store, out: Output) -> int:
+    groups = store.multi_source_groups(limit=args.limit)
+    if not groups and out.tty:
+        out.line("No story is told by more than one feed yet.")
+    for g in groups:
+        count = f"{g.feeds} sources" if out.tty else str(g.feeds)
+        out.row(count, ",".join(map(str, g.story_ids)), one_line(g.title))
+    return 0
+
+
+def cmd_summary(args, store: Store, out: Output) -> int:
+    from reader.cluster import story_summary
+
+    summary = story_summary(store, args.id)
+    if summary is None:
+        raise CliError(f"no such story: {args.id}")
+    out.line(one_line(summary.title))
+    out.line(f"Summary based on {summary.feeds} source{'s' if summary.feeds != 1 else ''}")
+    out.line()
+    mark = "•" if out.tty else "-"
+    for bullet in summary.bullets:
+        out.line(f"  {mark} {one_line(bullet)}")
+    if not summary.bullets:
+        out.line("  (no text to summarise)")
+    out.line()
+    out.line("Sources:")
+    for s in summary.sources:
+        when = format_time(s.published, plain=not out.tty)
+        out.line(f"  {one_line(s.feed_title)}: {one_line(s.title)} ({when}, story {s.story_id})")
     return 0
 
 
@@ -465,7 +526,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("stories", help="list stories, newest first, one a line starting with its id")
     story_filters(s)
+    s.add_argument("--grouped", action="store_true",
+                   help="a story told by several feeds once, marked [N sources]")
     s.set_defaults(func=cmd_stories)
+
+    s = sub.add_parser("groups", help="stories told by several feeds: sources, story ids, title")
+    s.add_argument("--limit", type=_positive, metavar="N", help="at most N, most recent first")
+    s.set_defaults(func=cmd_groups)
+
+    s = sub.add_parser("summary", help="summary bullets of a story, or of the event it belongs to")
+    s.add_argument("id", type=_story_id)
+    s.set_defaults(func=cmd_summary)
 
     s = sub.add_parser("search", help="full-text search over titles and text, best match first")
     s.add_argument("query", nargs="+")

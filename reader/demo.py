@@ -19,6 +19,7 @@ import dataclasses
 from importlib import resources
 from urllib.parse import urlsplit
 
+from reader.cluster import group_new_stories
 from reader.models import ParsedStory
 from reader.parse import parse_feed
 from reader.store import FeedExists, Store
@@ -105,6 +106,8 @@ def load_demo(store: Store, now: int | None = None) -> int:
         except FeedExists as exc:
             feed = exc.feed
         store.update_feed(feed.id, title=title, site_url=site_url)
-        store.save_stories(feed.id, [_shift(s, delta) for s in stories])
+        with store.write():  # stored and grouped together, feed by feed, as a refresh does
+            new_ids, _ = store.save_stories_ids(feed.id, [_shift(s, delta) for s in stories])
+            group_new_stories(store, new_ids)
         count += len(stories)
     return count

@@ -180,3 +180,35 @@ class RefreshSummary:
     @property
     def failed(self) -> tuple[FeedRefresh, ...]:
         return tuple(f for f in self.feeds if f.error)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryGroup:
+    """Stories about one event, from one or more feeds (``reader.cluster`` decides)."""
+
+    id: int
+    story_ids: tuple[int, ...]  # earliest first
+    feeds: int  # distinct feeds telling it: the "N sources" a person sees
+    title: str  # the earliest story's title
+    published: int = 0  # the earliest story's date
+    latest: int = 0  # the newest story's date
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSource:
+    """One story of a group, as the summary lists it under "Sources"."""
+
+    feed_title: str
+    title: str
+    published: int
+    story_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSummary:
+    """Bullets for a story or the event it belongs to, and the stories they were taken from."""
+
+    bullets: tuple[str, ...]
+    sources: tuple[GroupSource, ...]
+    feeds: int  # "Summary based on N sources"
+    title: str

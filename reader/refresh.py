@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
+from reader.cluster import group_new_stories
 from reader.fetch import Fetcher, FetchLimits, without_credentials
 from reader.models import (
     Clock,
@@ -115,7 +116,10 @@ def store_result(store: Store, feed: Feed, fetched: FetchResult, parsed: ParsedF
             store.change_feed_url(feed.id, fetched.permanent_redirect)
         store.update_feed(feed.id, **fields)
         if error is None and parsed is not None and parsed.stories:
-            new, updated = store.save_stories(feed.id, parsed.stories)
+            new_ids, updated = store.save_stories_ids(feed.id, parsed.stories)
+            new = len(new_ids)
+            # In the same transaction: a story is never seen stored but not yet grouped.
+            group_new_stories(store, new_ids)
     return FeedRefresh(
         feed_id=feed.id,
         url=feed.url,

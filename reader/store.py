@@ -24,6 +24,7 @@ from reader.models import (
     ParsedStory,
     Story,
     StoryFilter,
+    StoryGroup,
     StoryRow,
     system_clock,
 )
@@ -286,6 +287,66 @@ def _m0002_articles(db) -> None:
             FROM stories WHERE id = old.story_id;
             INSERT INTO stories_fts (rowid, title, text)
             SELECT id, title, text FROM stories WHERE id = old.story_id;
+        END
+        """
+    )
+
+
+@migrations(name="0003_groups")
+def _m0003_groups(db) -> None:
+    # Stories about one event (reader.cluster decides). Every grouped story has a group, most of
+    # them a group of one; a story stored before this migration has none until group_pending.
+    db.execute(
+        """
+        CREATE TABLE story_groups (
+            id INTEGER PRIMARY KEY,
+            story_id INTEGER NOT NULL, -- the earliest story: its title is the group's title
+            stories INTEGER NOT NULL,
+            feeds INTEGER NOT NULL, -- distinct feeds: the "N sources" a person sees
+            published INTEGER NOT NULL, -- the earliest story's date
+            latest INTEGER NOT NULL -- the newest story's date
+        )
+        """
+    )
+    # multi_source_groups: events told by several feeds, most recently updated first
+    db.execute(
+        "CREATE INDEX idx_groups_multi ON story_groups (latest DESC, id DESC) WHERE feeds > 1"
+    )
+    db.execute(
+        """
+        CREATE TABLE group_members (
+            story_id INTEGER PRIMARY KEY REFERENCES stories(id) ON DELETE CASCADE,
+            group_id INTEGER NOT NULL REFERENCES story_groups(id),
+            feed_id INTEGER NOT NULL,
+            published INTEGER NOT NULL,
+            url_key INTEGER, -- 64-bit hash of the canonical URL
+            vector TEXT NOT NULL, -- "term weight term weight ..." of title and lead, unit length
+            marks TEXT NOT NULL -- names, "#numbers", "@places" ("^": in the title), "=copy keys"
+        )
+        """
+    )
+    # group_stories, group_feeds, and the recount when a story goes
+    db.execute(
+        "CREATE INDEX idx_group_members_group ON group_members (group_id, published, story_id)"
+    )
+    # group_url_matches: a story with the same canonical URL, however old
+    db.execute(
+        "CREATE INDEX idx_group_members_url ON group_members (url_key) WHERE url_key IS NOT NULL"
+    )
+    # generation: bumped on every grouping write, so an in-memory window knows when it is stale
+    db.execute(
+        "CREATE TABLE group_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
+        " generation INTEGER NOT NULL)"
+    )
+    db.execute("INSERT INTO group_state (id, generation) VALUES (1, 0)")
+    db.execute(
+        f"""
+        CREATE TRIGGER group_members_delete AFTER DELETE ON group_members BEGIN
+            DELETE FROM story_groups WHERE id = old.group_id
+                AND NOT EXISTS (SELECT 1 FROM group_members WHERE group_id = old.group_id);
+            UPDATE story_groups SET {Store.GROUP_RECOUNT.format(group="old.group_id")}
+                WHERE id = old.group_id;
+            UPDATE group_state SET generation = generation + 1;
         END
         """
     )
@@ -1119,3 +1180,197 @@ class Store:
         return tuple(self.conn.execute(
             "SELECT count(markdown), COALESCE(sum(size), 0) FROM articles"
         ).fetchone())
+
+    # -- groups -----------------------------------------------------------------------------
+    # Stories about one event. reader.cluster decides who belongs together; these read and write
+    # what it decided. Tables and indexes: migration 0003_groups.
+
+    # A group's counts, representative (earliest) story and dates, from its members.
+    GROUP_RECOUNT = """
+        stories = (SELECT count(*) FROM group_members WHERE group_id = {group}),
+        feeds = (SELECT count(DISTINCT feed_id) FROM group_members WHERE group_id = {group}),
+        story_id = (SELECT story_id FROM group_members WHERE group_id = {group}
+                    ORDER BY published, story_id LIMIT 1),
+        published = (SELECT min(published) FROM group_members WHERE group_id = {group}),
+        latest = (SELECT max(published) FROM group_members WHERE group_id = {group})"""
+
+    def save_stories_ids(self, feed_id: int, stories: Sequence[ParsedStory]) -> tuple[list[int], int]:
+        """``save_stories``, returning the ids of the new stories (to group them) and the updated count."""
+        with self.write():
+            # Ids only grow (AUTOINCREMENT) and we hold the write lock: the new ones are above this.
+            before = self.conn.execute("SELECT COALESCE(max(id), 0) FROM stories").fetchone()[0]
+            new, updated = self.save_stories(feed_id, stories)
+            ids = []
+            if new:
+                ids = [r[0] for r in self.conn.execute(
+                    "SELECT id FROM stories WHERE id > ? AND feed_id = ? ORDER BY id", (before, feed_id)
+                )]
+        return ids, updated
+
+    def grouping_inputs(self, ids: Iterable[int], text_chars: int) -> list[tuple]:
+        """(id, feed_id, published, url, title, start of text) of the given stories not yet grouped."""
+        out: list[tuple] = []
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            marks = ",".join("?" * len(chunk))
+            out.extend(self.conn.execute(
+                f"SELECT s.id, s.feed_id, s.published, s.url, s.title, substr(s.text, 1, ?)"
+                f" FROM stories s WHERE s.id IN ({marks})"
+                " AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.story_id = s.id)",
+                (text_chars, *chunk),
+            ))
+        return out
+
+    def ungrouped_story_ids(self, since: int | None = None) -> list[int]:
+        """Stories without a group (stored before grouping existed), published from ``since`` on."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM stories WHERE published >= ?"
+            " AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.story_id = stories.id)"
+            " ORDER BY published, id",
+            (since if since is not None else -(2**62),),
+        )]
+
+    def group_generation(self) -> int:
+        return self.conn.execute("SELECT generation FROM group_state").fetchone()[0]
+
+    def grouped_between(self, lo: int, hi: int) -> list[tuple]:
+        """(story_id, group_id, feed_id, published, vector, marks) of grouped stories published in
+        [lo, hi]."""
+        # By the stories' date index, which exists anyway: one index fewer to write per story.
+        return self.conn.execute(
+            "SELECT m.story_id, m.group_id, m.feed_id, s.published, m.vector, m.marks"
+            " FROM stories s INDEXED BY idx_stories_published"
+            " JOIN group_members m ON m.story_id = s.id WHERE s.published BETWEEN ? AND ?",
+            (lo, hi),
+        ).fetchall()
+
+    def group_feeds(self, group_ids: Iterable[int]) -> dict[int, set[int]]:
+        """The feeds of every story of each group."""
+        out: dict[int, set[int]] = {}
+        for chunk in _chunks(list(group_ids)):
+            marks = ",".join("?" * len(chunk))
+            for group_id, feed_id in self.conn.execute(
+                f"SELECT DISTINCT group_id, feed_id FROM group_members WHERE group_id IN ({marks})", chunk
+            ):
+                out.setdefault(group_id, set()).add(feed_id)
+        return out
+
+    def group_url_matches(self, keys: Iterable[int]) -> dict[int, int]:
+        """For each URL key, the group of the earliest grouped story with it."""
+        found: dict[int, tuple[int, int, int]] = {}
+        for chunk in _chunks(list(keys)):
+            marks = ",".join("?" * len(chunk))
+            for key, published, story_id, group_id in self.conn.execute(
+                "SELECT url_key, published, story_id, group_id FROM group_members"
+                f" WHERE url_key IN ({marks})",
+                chunk,
+            ):
+                if key not in found or (published, story_id) < found[key][:2]:
+                    found[key] = (published, story_id, group_id)
+        return {key: value[2] for key, value in found.items()}
+
+    def next_group_id(self) -> int:
+        return self.conn.execute("SELECT COALESCE(max(id), 0) + 1 FROM story_groups").fetchone()[0]
+
+    def save_grouping(
+        self,
+        new_groups: Sequence[tuple[int, int, int, int, int, int]],
+        members: Sequence[tuple[int, int, int, int, int | None, str, str]],
+        changed_groups: Sequence[int],
+        merges: Sequence[tuple[int, int]] = (),
+    ) -> int:
+        """Write one grouping pass; returns the new grouping generation.
+
+        ``new_groups``: (id, story_id, stories, feeds, published, latest); ``members``: (story_id,
+        group_id, feed_id, published, url_key, vector, marks); ``changed_groups``: existing
+        groups that gained stories, recounted here; ``merges``: (group, into): every story of the
+        first group moves to the second, and the first is deleted.
+        """
+        with self.write():
+            self.conn.executemany(
+                "INSERT INTO story_groups (id, story_id, stories, feeds, published, latest)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                new_groups,
+            )
+            self.conn.executemany(
+                "INSERT INTO group_members"
+                " (story_id, group_id, feed_id, published, url_key, vector, marks)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                members,
+            )
+            for gone, into in merges:
+                self.conn.execute("UPDATE group_members SET group_id = ? WHERE group_id = ?", (into, gone))
+                self.conn.execute("DELETE FROM story_groups WHERE id = ?", (gone,))
+            recount = self.GROUP_RECOUNT.format(group="story_groups.id")
+            for chunk in _chunks(list(changed_groups)):
+                marks = ",".join("?" * len(chunk))
+                self.conn.execute(f"UPDATE story_groups SET {recount} WHERE id IN ({marks})", chunk)
+            return self.conn.execute(
+                "UPDATE group_state SET generation = generation + 1 RETURNING generation"
+            ).fetchone()[0]
+
+    def _groups(self, rows: Sequence[Sequence]) -> dict[int, StoryGroup]:
+        """StoryGroups from (id, feeds, published, latest, title) rows, with their story ids."""
+        members: dict[int, list[int]] = {}
+        for chunk in _chunks([r[0] for r in rows]):
+            marks = ",".join("?" * len(chunk))
+            for group_id, story_id in self.conn.execute(
+                f"SELECT group_id, story_id FROM group_members WHERE group_id IN ({marks})"
+                " ORDER BY group_id, published, story_id",
+                chunk,
+            ):
+                members.setdefault(group_id, []).append(story_id)
+        return {
+            r[0]: StoryGroup(id=r[0], story_ids=tuple(members.get(r[0], ())), feeds=r[1],
+                             title=r[4], published=r[2], latest=r[3])
+            for r in rows
+        }
+
+    _GROUP_COLUMNS = "g.id, g.feeds, g.published, g.latest, s.title"
+
+    def get_group(self, group_id: int) -> StoryGroup | None:
+        rows = self.conn.execute(
+            f"SELECT {self._GROUP_COLUMNS} FROM story_groups g JOIN stories s ON s.id = g.story_id"
+            " WHERE g.id = ?",
+            (group_id,),
+        ).fetchall()
+        return self._groups(rows).get(group_id)
+
+    def group_of(self, story_id: int) -> StoryGroup | None:
+        """The group of a story when it has other stories; None for a story that stands alone."""
+        return self.groups_of([story_id]).get(story_id)
+
+    def groups_of(self, story_ids: Iterable[int]) -> dict[int, StoryGroup]:
+        """For each given story in a group of two or more stories, that group (for a list's rows)."""
+        of_story: dict[int, int] = {}
+        rows: dict[int, Sequence] = {}
+        for chunk in _chunks(list(story_ids)):
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT m.story_id, {self._GROUP_COLUMNS} FROM group_members m"
+                " JOIN story_groups g ON g.id = m.group_id JOIN stories s ON s.id = g.story_id"
+                f" WHERE m.story_id IN ({marks}) AND g.stories > 1",
+                chunk,
+            ):
+                of_story[row[0]] = row[1]
+                rows[row[1]] = row[1:]
+        groups = self._groups(list(rows.values()))
+        return {story_id: groups[group_id] for story_id, group_id in of_story.items()}
+
+    def group_stories(self, group_id: int) -> list[StoryRow]:
+        """The stories of a group as list rows, earliest first."""
+        ids = [r[0] for r in self.conn.execute(
+            "SELECT story_id FROM group_members WHERE group_id = ? ORDER BY published, story_id",
+            (group_id,),
+        )]
+        return self.story_rows(ids)
+
+    def multi_source_groups(self, limit: int | None = None) -> list[StoryGroup]:
+        """Events told by two or more feeds, the most recently updated first."""
+        lim = f" LIMIT {int(limit)}" if limit is not None else ""
+        rows = self.conn.execute(
+            f"SELECT {self._GROUP_COLUMNS} FROM story_groups g INDEXED BY idx_groups_multi"
+            " JOIN stories s ON s.id = g.story_id"
+            f" WHERE g.feeds > 1 ORDER BY g.latest DESC, g.id DESC{lim}"
+        ).fetchall()
+        groups = self._groups(rows)
+        return [groups[r[0]] for r in rows]

@@ -1,0 +1,895 @@
+"""Stories told by several feeds: grouping them into one event, and one summary for the event.
+
+When a refresh stores a feed's new stories, ``group_new_stories`` puts each into an existing group
+or starts a new one. A story joins a group when
+
+1. it has the same canonical URL as one of the group's stories (tracking parameters, case, a
+   trailing slash and the fragment do not count) — the only way two stories of one feed meet;
+2. its normalised title or the normalised start of its text is that of another feed's story
+   published within WINDOW_S (a syndicated copy); or
+3. it tells the same event in other words: within WINDOW_S of a story of another feed, with a
+   TF-IDF cosine of title and lead of at least JOIN_STORY (JOIN_STORY_TEXT when either has a
+   lead: more words, more overlap by chance), at least MIN_SHARED words and a name or number in
+   common, and no conflict — neither names a place or a number in its title that the other never
+   mentions, so "wins Ohio by 16 points" and "wins Iowa by 5 points" stay apart — and with a
+   cosine of at least JOIN_GROUP to the centroid of the group.
+
+A group holds at most one story per feed, except by rule 1, or when a new story fits two groups
+whose centroids are alike (MERGE_GROUPS; MERGE_SHARED_FEED if they have a feed in common): the two
+were one event all along and are merged. A wrong merge hides a story and a missed one only shows a
+line twice, so the thresholds, and every shortcut taken for speed, lean towards missing. The
+thresholds were chosen on the first half (by time) of the labelled headlines in
+``../shared/corpus/clusters/`` and checked on the second half (``benchmarks/eval_groups.py``,
+results in docs/quality.md).
+
+Incremental: each story's weighted term vector is stored beside its group. A call loads only the
+grouped stories within WINDOW_S of the new ones (document frequencies are counted over them, in
+groups rather than stories: a term that a hundred reports of one event repeat is still that
+event's own word) and keeps them in memory for the next call on the same Store — a refresh groups
+feed by feed — for as long as the database's grouping generation says nobody else wrote groups
+meanwhile. Nothing reads the whole history. Timing: ``benchmarks/groups.py``.
+
+Pure Python; the SQL is in ``reader.store``.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import hashlib
+import math
+import re
+import weakref
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Iterable, Iterator, Sequence
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from reader.models import GroupSource, GroupSummary
+from reader.store import Store
+from reader.summarize import STOPWORDS, bullets
+
+__all__ = [
+    "canonical_url",
+    "group_bullets",
+    "group_new_stories",
+    "group_pending",
+    "group_summary",
+    "story_summary",
+]
+
+WINDOW_S = 48 * 3600  # stories further apart than this are not one event (rules 2 and 3)
+JOIN_STORY = 0.20  # cosine of two bare headlines (neither story has a lead)
+JOIN_STORY_TEXT = 0.30  # cosine when either has a lead: more words, more overlap by chance
+JOIN_GROUP = 0.15  # cosine to the centroid of the group's stories within the window
+MIN_SHARED = 2  # words in common: one ("dance", "rails", "second") is a coincidence
+MERGE_GROUPS = 0.40  # centroid cosine at which two groups that a new story fits are merged
+MERGE_CANDIDATE = 0.20  # a group with a story this like the new one is checked for a merge too
+MERGE_SHARED_FEED = 0.50  # the centroid cosine two groups with a feed in common need to merge
+TITLE_WEIGHT = 2  # a title word counts as much as this many words of the lead
+LEAD_WORDS = 40  # how much of the text after the title describes the event
+LEAD_CHARS = 12 * LEAD_WORDS  # read no more of the text than this (words are shorter)
+TEXT_WORDS = 15  # a lead this long makes a story one "with a lead" (JOIN_STORY_TEXT)
+KEY_MIN_WORDS = 5  # shorter titles ("Morning briefing") are no evidence of a copy
+LEAD_KEY_WORDS = 25  # the words at the start of the text compared for a copy
+# Speed (benchmarks/groups.py); each limit can only miss a merge, never make one.
+VECTOR_TERMS = 20  # a story is compared by its heaviest terms only
+PROBE_TERMS = 8  # it looks for others through at most this many of its names, rarest first,
+PROBE_BUDGET = 200  # and no further than the name that would take it past this many stories
+SCORE_TOP = 12  # of the groups found, the cosine of those with the most names in common only
+
+# -- canonical URLs ------------------------------------------------------------------------------
+
+# Query parameters that say how a reader arrived, never which page it is.
+_TRACKING = frozenset(
+    """fbclid gclid dclid gbraid wbraid msclkid yclid twclid igshid ttclid li_fat_id mc_cid mc_eid
+    _ga _gl _hsenc _hsmi hsctatracking mkt_tok oly_anon_id oly_enc_id vero_id vero_conv
+    ref ref_src ref_url referrer referer src_ref cmpid ncid sr_share spm smid soc_src soc_trk
+    ito wt.mc_id wt.tsrc ocid taid track rss feedtype partner at_medium at_campaign at_source
+    at_link at_ptr at_custom1 at_custom2 at_custom3 at_custom4 guccounter guce_referrer
+    guce_referrer_sig cid_source utm""".split()
+)
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+_TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "matomo_", "hmb_", "_bta_", "__s", "stm_")
+
+
+def canonical_url(url: str | None) -> str:
+    """The address of the page a URL names, without what only tracks the visit.
+
+    Scheme and host are lower-cased, ``http`` becomes ``https``, ``www.`` and default ports go, as do
+    the fragment, a trailing slash, empty or tracking query parameters (utm_*, fbclid, gclid, mc_cid,
+    ref, ...); the rest of the query is sorted. "" for what is not an http(s) URL.
+    """
+    if not url:
+        return ""
+    url = _CONTROL.sub("", url)  # as browsers do with tabs and newlines, and spaces at the ends
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".")
+        port = parts.port
+    except ValueError:
+        return ""
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not host:
+        return ""
+    if host.startswith("www."):
+        host = host[4:]
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    path = re.sub(r"/{2,}", "/", parts.path) or "/"
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    query = ""
+    if parts.query:
+        query = urlencode(sorted(
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if v and k.lower() not in _TRACKING and not k.lower().startswith(_TRACKING_PREFIXES)
+        ))
+    return urlunsplit(("https", netloc, path, query, ""))
+
+
+# -- words, names, numbers and places ------------------------------------------------------------
+
+_STOP = STOPWORDS["en"] | frozenset(
+    """says say saying update updated updates report reports reported via amid after over
+    just more than how why what who new latest first last live video watch photos
+    exclusive breaking analysis opinion review today tonight yesterday tomorrow week weekend""".split()
+)
+# Dates say when, not what: a day of the month and the names of months and weekdays are no evidence.
+_MONTHS = frozenset(
+    """january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec""".split()
+)
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_STOP |= _MONTHS | _WEEKDAYS
+# Other languages' function words, for a story in one of them (picked by which list it hits most).
+_STOPS = {lang: (_STOP if lang == "en" else words | _MONTHS | _WEEKDAYS) for lang, words in STOPWORDS.items()}
+
+
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
+for _lang, _words in STOPWORDS.items():
+    for _word in _words:
+        _LANGUAGES_OF[_word] = _LANGUAGES_OF.get(_word, ()) + (_lang,)
+
+
+def _stopwords(tokens: list[str]) -> frozenset[str]:
+    """The function words of the language ``tokens`` are in (the one whose list they hit most)."""
+    english = STOPWORDS["en"]
+    tokens = tokens[:30]
+    if sum([t in english for t in tokens]) * 4 >= len(tokens):
+        return _STOP  # clearly English, the common case: no need to count the others
+    hits = Counter(lang for t in tokens for lang in _LANGUAGES_OF.get(t, ()))
+    best = max(hits, key=lambda lang: (hits[lang], lang == "en"), default="en")
+    return _STOPS[best]
+
+
+# A number ("1,100", "1.24", "4:12", "5G", "30th"), or a word, which may hold digits ("HTML5", "S5").
+_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*[^\W_]*|[^\W\d_][^\W_]*(?:['’][^\W\d_]+)?")
+_PIECE = re.compile(r"(\W*)(" + _TOKEN.pattern + ")")  # (what came before a word, the word)
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+_ORDINAL = frozenset(("st", "nd", "rd", "th"))
+_SENTENCE_END = re.compile(r"[.!?:;\"“”]\s*$")
+
+# US states, countries and a few regions: two stories that each put a different one of these in
+# the title, and never mention the other's, are about different events.
+_PLACES = frozenset(
+    """alabama alaska arizona arkansas california colorado connecticut delaware florida georgia
+    hawaii idaho illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts
+    michigan minnesota mississippi missouri montana nebraska nevada new_hampshire new_jersey
+    new_mexico new_york north_carolina north_dakota ohio oklahoma oregon pennsylvania
+    rhode_island south_carolina south_dakota tennessee texas utah vermont virginia washington
+    west_virginia wisconsin wyoming
+    afghanistan albania algeria andorra angola argentina armenia australia austria azerbaijan
+    bahamas bahrain bangladesh barbados belarus belgium belize benin bhutan bolivia bosnia
+    botswana brazil brunei bulgaria burkina_faso burundi cambodia cameroon canada chad chile china
+    colombia comoros congo costa_rica croatia cuba cyprus czechia czech_republic denmark djibouti
+    dominica ecuador egypt el_salvador eritrea estonia eswatini ethiopia fiji finland france gabon
+    gambia germany ghana greece grenada guatemala guinea guyana haiti honduras hungary iceland
+    india indonesia iran iraq ireland israel italy jamaica japan jordan kazakhstan kenya kiribati
+    kosovo kuwait kyrgyzstan laos latvia lebanon lesotho liberia libya liechtenstein lithuania
+    luxembourg madagascar malawi malaysia maldives mali malta mauritania mauritius mexico
+    micronesia moldova monaco mongolia montenegro morocco mozambique myanmar namibia nauru nepal
+    netherlands new_zealand nicaragua niger nigeria north_korea north_macedonia norway oman
+    pakistan palau palestine panama paraguay peru philippines poland portugal qatar romania
+    russia rwanda samoa san_marino saudi_arabia senegal serbia seychelles sierra_leone singapore
+    slovakia slovenia somalia south_africa south_korea south_sudan spain sri_lanka sudan suriname
+    sweden switzerland syria taiwan tajikistan tanzania thailand togo tonga tunisia turkey
+    turkmenistan tuvalu uganda ukraine united_arab_emirates uzbekistan vanuatu venezuela vietnam
+    yemen zambia zimbabwe scotland wales england crimea gaza""".split()
+)
+_PLACE_FIRST = frozenset(p.split("_")[0] for p in _PLACES if "_" in p)
+_PLACE_WORDS = _PLACES | _PLACE_FIRST
+
+
+@functools.lru_cache(maxsize=1 << 16)  # news repeats its words: most are stemmed once
+def _stem(word: str) -> str:
+    """A light English stemmer: plurals and -ed/-ing, so "votes", "voted" and "voting" meet."""
+    if len(word) > 4 and word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif len(word) > 3 and word[-1] == "s" and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if len(word) > 5 and word.endswith("ing"):
+        word = word[:-3]
+    elif len(word) > 4 and word.endswith("ed"):
+        word = word[:-2]
+    if len(word) > 3 and word[-1] == "e":
+        word = word[:-1]
+    if len(word) > 3 and word[-1] == "y":
+        word = word[:-1] + "i"
+    return word
+
+
+@dataclass(frozen=True, slots=True)
+class _Marks:
+    """What two reports of one event have in common, and what tells two events apart."""
+
+    names: frozenset[str]  # stemmed capitalised words, places, numbers
+    title: frozenset[str]  # "#number" and "@place" in the title
+    all: frozenset[str]  # "#number" and "@place" in title and lead
+    text: bool  # the story has a lead (TEXT_WORDS or more)
+    copies: tuple[int, ...] = ()  # hashes of its normalised title and lead (rule 2)
+
+    def encode(self) -> str:
+        parts = [n for n in self.names if n[0] not in "#@^+="]
+        parts += [("^" + m if m in self.title else m) for m in self.all]
+        parts += [f"={key}" for key in self.copies]
+        if self.text:
+            parts.append("+")
+        return " ".join(parts)
+
+    @staticmethod
+    def decode(value: str) -> "_Marks":
+        names: set[str] = set()
+        title: set[str] = set()
+        marks: set[str] = set()
+        text = False
+        copies = []
+        for token in value.split():
+            if token == "+":
+                text = True
+                continue
+            if token[0] == "=":
+                copies.append(int(token[1:]))
+                continue
+            if token[0] == "^":
+                token = token[1:]
+                title.add(token)
+            if token[0] in "#@":
+                marks.add(token)
+                if token[0] == "@" or len(token) > 2:
+                    names.add(token[1:])
+            else:
+                names.add(token)
+        return _Marks(frozenset(names), frozenset(title), frozenset(marks), text, tuple(copies))
+
+
+def _conflict(a: _Marks, b: _Marks) -> bool:
+    """Each names a place (or each a number) in its title that the other never mentions."""
+    a_only = a.title - b.all
+    b_only = b.title - a.all
+    if not a_only or not b_only:
+        return False
+    return any(m[0] == "@" for m in a_only) and any(m[0] == "@" for m in b_only) or (
+        any(m[0] == "#" for m in a_only) and any(m[0] == "#" for m in b_only)
+    )
+
+
+class _Reader:
+    """Terms, names and marks of a story's title and lead."""
+
+    def __init__(self, stop: frozenset[str]):
+        self.stop = stop
+        self.terms: dict[str, int] = {}
+        self.names: set[str] = set()
+        self.marks: set[str] = set()
+
+    def read(self, pieces: list[tuple[str, str]], lowered: list[str], weight: int, title: bool) -> None:
+        """Add the terms of a text's ``pieces`` (_PIECE.findall) and their ``lowered`` words."""
+        terms, names, stop = self.terms, self.names, self.stop
+        skip = False
+        for i, (gap, token) in enumerate(pieces):
+            if skip:
+                skip = False
+                continue
+            low = lowered[i]
+            if token[0].isdecimal():  # what \d matches; "²" is a word
+                self._number(token, low, lowered, i, weight)
+                continue
+            if "'" in low:
+                base, _, suffix = low.partition("'")
+                low = base if suffix == "s" else base + suffix
+            if low in stop:  # the most common case first
+                continue
+            if low in _PLACE_WORDS:
+                place = None
+                if low in _PLACE_FIRST and i + 1 < len(lowered) and f"{low}_{lowered[i + 1]}" in _PLACES:
+                    place, skip = f"{low}_{lowered[i + 1]}", True
+                elif low in _PLACES:
+                    place = low
+                if place is not None:
+                    terms[place] = terms.get(place, 0) + weight
+                    names.add(place)
+                    self.marks.add("@" + place)
+                    continue
+            if len(low) < 2:
+                continue
+            term = _stem(low)
+            terms[term] = terms.get(term, 0) + weight
+            # A capital inside a sentence marks a name; one after its end says nothing.
+            if token[0].isupper() and (title or i > 0 and _ENDS.isdisjoint(gap)):
+                names.add(term)
+
+    def _number(self, token: str, low: str, lowered: list[str], i: int, weight: int) -> None:
+        digits = _NUMBER.match(token).group()
+        unit = low[len(digits):]
+        if unit in _ORDINAL:
+            unit = ""
+        number = re.sub(r"(?<=\d),(?=\d{3}(?:\D|$))", "", digits).replace(",", ".")
+        near_month = (i > 0 and lowered[i - 1] in _MONTHS) or (i + 1 < len(lowered) and lowered[i + 1] in _MONTHS)
+        if not unit and len(number) <= 2 and near_month:
+            return  # "March 10", "30th June": a date says when, not what
+        term = number + unit  # "1.24", "5g"
+        self.terms[term] = self.terms.get(term, 0) + weight
+        if unit or not (len(number) == 4 and number[:2] in ("19", "20")):  # nor does a year
+            self.marks.add("#" + term)
+            if len(term) > 1:  # "1" and "2" are in too many stories to tie two together
+                self.names.add(term)
+
+
+_ENDS = frozenset(".!?:;")
+
+
+@dataclass(slots=True, eq=False)
+class _New:
+    """A story to group."""
+
+    story_id: int
+    feed_id: int
+    published: int
+    url_key: int | None  # hash of the canonical URL (rule 1)
+    terms: dict[str, int]
+    marks: _Marks
+    vector: dict[str, float] = field(default_factory=dict)
+
+
+def _new(story_id: int, feed_id: int, published: int, url: str | None, title: str, text: str) -> _New:
+    head = _PIECE.findall(title)  # (what came before the word, the word)
+    lead = _PIECE.findall(text[:LEAD_CHARS])[: max(LEAD_WORDS, LEAD_KEY_WORDS)]
+    head_words = [token.lower().replace("’", "'") for _, token in head]
+    lead_words = [token.lower().replace("’", "'") for _, token in lead]
+    reader = _Reader(_stopwords(head_words + lead_words))
+    reader.read(head, head_words, TITLE_WEIGHT, title=True)
+    title_marks = frozenset(reader.marks)
+    reader.read(lead[:LEAD_WORDS], lead_words[:LEAD_WORDS], 1, title=False)  # adds to the title's
+    key = canonical_url(url)
+    return _New(
+        story_id=story_id,
+        feed_id=feed_id,
+        published=published,
+        url_key=_hash(key) if key else None,
+        terms=reader.terms,
+        marks=_Marks(frozenset(reader.names), title_marks, frozenset(reader.marks),
+                     len(lead) >= TEXT_WORDS, _copy_keys(head_words, lead_words[:LEAD_KEY_WORDS])),
+    )
+
+
+def _copy_keys(title_words: list[str], lead_words: list[str]) -> tuple[int, ...]:
+    """Keys two copies of one story share: its title and the start of its text, normalised."""
+    keys = []
+    if sum(w not in _STOP for w in title_words) >= KEY_MIN_WORDS:
+        keys.append(_hash("t " + " ".join(title_words)))
+    if len(lead_words) >= LEAD_KEY_WORDS:
+        keys.append(_hash("l " + " ".join(lead_words)))
+    return tuple(keys)
+
+
+def _hash(text: str) -> int:
+    """A 64-bit key for a text (SQLite's INTEGER), the same in every process."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _weigh(terms: dict[str, int], df: dict[str, int], groups: int) -> dict[str, float]:
+    """TF-IDF of a story's VECTOR_TERMS heaviest terms, unit length; ``df`` counts the groups of
+    the window that have each term. The light rest are words most stories have: they would only
+    blur the cosine and lengthen every comparison."""
+    top = math.log(groups + 1) + 1.0
+    get, log = df.get, math.log
+    weights = [((1.0 + log(c)) * (top - log(get(t, 0) + 1)), t) for t, c in terms.items()]
+    if len(weights) > VECTOR_TERMS:
+        weights.sort(reverse=True)
+        del weights[VECTOR_TERMS:]
+    norm = math.sqrt(sum([w * w for w, _ in weights]))
+    return {t: w / norm for w, t in weights} if norm else {}
+
+
+def _encode_vector(vector: dict[str, float]) -> str:
+    return " ".join(f"{t} {w:.3f}" for t, w in vector.items())
+
+
+def _decode_vector(value: str) -> dict[str, float]:
+    parts = value.split()
+    return dict(zip(parts[0::2], map(float, parts[1::2])))
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+# -- the window of recent stories ----------------------------------------------------------------
+
+
+@dataclass(slots=True, eq=False)
+class _Item:
+    """A grouped story in the window."""
+
+    story_id: int
+    feed_id: int
+    published: int
+    group: _Group
+    vector: dict[str, float]
+    marks: _Marks
+
+
+@dataclass(slots=True, eq=False)
+class _Group:
+    id: int
+    feeds: set[int]  # of all its stories, also those outside the window
+    members: list[_Item] = field(default_factory=list)  # those within the window
+    centroid: dict[str, float] = field(default_factory=dict)
+    norm: float | None = 0.0
+    new: bool = False  # begun by this call, not yet stored
+
+    def add(self, item: _Item) -> None:
+        self.members.append(item)
+        for t, w in item.vector.items():
+            self.centroid[t] = self.centroid.get(t, 0.0) + w
+        self.norm = None
+
+    def centroid_norm(self) -> float:
+        if self.norm is None:
+            self.norm = math.sqrt(sum(w * w for w in self.centroid.values()))
+        return self.norm
+
+    def likeness(self, vector: dict[str, float]) -> float:
+        norm = self.centroid_norm()
+        return sum(w * self.centroid.get(t, 0.0) for t, w in vector.items()) / norm if norm else 0.0
+
+
+def _alike(a: _Group, b: _Group) -> float:
+    na, nb = a.centroid_norm(), b.centroid_norm()
+    return _dot(a.centroid, b.centroid) / (na * nb) if na and nb else 0.0
+
+
+class _Window:
+    """The grouped stories of some time spans, indexed by term; kept between calls on one Store."""
+
+    def __init__(self, generation: int):
+        self.generation = generation
+        self.items: dict[int, _Item] = {}
+        self.groups: dict[int, _Group] = {}
+        self.postings: dict[str, list[tuple[_Item, float]]] = {}  # term -> stories, weights
+        self.spans: list[tuple[int, int]] = []  # loaded [lo, hi] publication times, disjoint, sorted
+        # Document frequency for TF-IDF counts groups, not stories: a term that a hundred reports
+        # of one event repeat is still that event's own word. It is counted over the window's
+        # groups (their stories' vectors), so nothing but the window is read.
+        self.df: dict[str, int] = {}
+        self.live = 0  # groups with a story in the window
+        self.copies: dict[int, list[_Item]] = {}  # copy key (rule 2) -> stories
+
+    def missing(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        out = []
+        cursor = lo
+        for a, b in self.spans:
+            if b < cursor:
+                continue
+            if a > hi:
+                break
+            if a > cursor:
+                out.append((cursor, a - 1))
+            cursor = max(cursor, b + 1)
+        if cursor <= hi:
+            out.append((cursor, hi))
+        return out
+
+    def loaded(self, lo: int, hi: int) -> None:
+        merged: list[tuple[int, int]] = []
+        for a, b in sorted(self.spans + [(lo, hi)]):
+            if merged and a <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        self.spans = merged
+
+    def add(self, item: _Item) -> None:
+        self.items[item.story_id] = item
+        for key in item.marks.copies:
+            self.copies.setdefault(key, []).append(item)
+        group = item.group
+        if not group.members:
+            self.live += 1
+        centroid, df, vector = group.centroid, self.df, item.vector
+        for t in vector.keys() - centroid.keys():
+            df[t] = df.get(t, 0) + 1
+        # New stories look for others by name (_scores). A story with a lead is found by its names;
+        # a bare headline has few words and every one of them may be the one it shares.
+        postings = self.postings
+        for t in item.marks.names & vector.keys() if item.marks.text else vector:
+            postings.setdefault(t, []).append((item, vector[t]))
+        group.add(item)
+
+    def group(self, group_id: int, store: Store) -> _Group:
+        """A group by id; one outside the window (a URL match) is known by its feeds only."""
+        group = self.groups.get(group_id)
+        if group is None:
+            feeds = store.group_feeds([group_id]).get(group_id, set())
+            group = self.groups[group_id] = _Group(group_id, set(feeds))
+        return group
+
+    def merge(self, into: _Group, gone: _Group) -> None:
+        for t in gone.centroid.keys() & into.centroid.keys():
+            self.df[t] -= 1
+        if gone.members and into.members:
+            self.live -= 1
+        for item in gone.members:
+            item.group = into
+            into.add(item)
+        into.feeds |= gone.feeds
+        del self.groups[gone.id]
+
+    def load(self, store: Store, lo: int, hi: int) -> None:
+        """Bring the grouped stories published in [lo, hi] into the window."""
+        found: list[int] = []
+        for a, b in self.missing(lo, hi):
+            for story_id, group_id, feed_id, published, vector, marks in store.grouped_between(a, b):
+                if story_id in self.items:
+                    continue
+                group = self.groups.get(group_id)
+                if group is None:
+                    group = self.groups[group_id] = _Group(group_id, set())
+                    found.append(group_id)
+                self.add(_Item(story_id, feed_id, published, group, _decode_vector(vector),
+                               _Marks.decode(marks)))
+            self.loaded(a, b)
+        for group_id, feeds in store.group_feeds(found).items():
+            self.groups[group_id].feeds |= feeds
+
+
+# One window per open Store; it goes when the Store does.
+_windows: "weakref.WeakKeyDictionary[Store, _Window]" = weakref.WeakKeyDictionary()
+
+
+# -- grouping ------------------------------------------------------------------------------------
+
+
+def _scores(s: _New, window: _Window, threshold: float) -> dict[_Item, float]:
+    """Cosine of the story with the window's stories that share a name with it and may reach
+    ``threshold`` (rule 3 wants a name in common, so no other story can join it anyway).
+
+    They are found through the postings of the story's rarest names, at most PROBE_TERMS of them
+    and PROBE_BUDGET stories in all: a common name finds too much to be worth walking (a story that
+    shares only such names is missed: a missed merge, never a wrong one). The cosine is then
+    completed from each found story's own terms. Most of the window is never touched.
+    """
+    vector = s.vector
+    postings = window.postings
+    # The rarest names first: they find the reports of the same event for the least work.
+    probe = sorted((len(postings[t]), t) for t in s.marks.names if t in vector and t in postings)
+    found: dict[_Item, float] = {}
+    walked = set()
+    budget = PROBE_BUDGET
+    for size, t in probe[:PROBE_TERMS]:
+        if size > budget:
+            break
+        budget -= size
+        walked.add(t)
+        w = vector[t]
+        for item, weight in postings[t]:
+            found[item] = found.get(item, 0.0) + w * weight
+    tail = vector.keys() - walked
+    # The most the tail can add (Cauchy-Schwarz): its norm; the vector has unit length.
+    bound = math.sqrt(max(0.0, 1.0 - sum([vector[t] ** 2 for t in walked])))
+    if len(found) > SCORE_TOP:
+        # Exact cosines only for the story of each group with the most names in common, and for
+        # the SCORE_TOP groups with the most: the others would rarely be the best, and a common
+        # name finds hundreds.
+        kept: dict[_Group, tuple[_Item, float]] = {}
+        for item, partial in sorted(found.items(), key=itemgetter(1), reverse=True):
+            if item.group not in kept:
+                kept[item.group] = (item, partial)
+                if len(kept) == SCORE_TOP:
+                    break
+        found = dict(kept.values())
+    scores: dict[_Item, float] = {}
+    for item, partial in found.items():
+        if partial + bound >= threshold:
+            other = item.vector
+            scores[item] = partial + sum([vector[t] * other[t] for t in other.keys() & tail])
+    return scores
+
+
+def _joinable(s: _New, window: _Window) -> tuple[list[_Group], list[_Group]]:
+    """The groups rule 3 lets the story join, the most alike first; and the groups to check for a
+    merge with the first (the others it could join, and those with a story MERGE_CANDIDATE alike)."""
+    scores = _scores(s, window, min(JOIN_STORY, JOIN_STORY_TEXT, MERGE_CANDIDATE))
+    best: dict[_Group, float] = {}
+    for item, score in scores.items():
+        threshold = JOIN_STORY_TEXT if s.marks.text or item.marks.text else JOIN_STORY
+        if (
+            score < threshold
+            or score <= best.get(item.group, 0.0)
+            or item.feed_id == s.feed_id
+            or abs(item.published - s.published) > WINDOW_S
+            or not s.marks.names & item.marks.names
+            or _conflict(s.marks, item.marks)
+            or len(s.vector.keys() & item.vector.keys()) < MIN_SHARED
+        ):
+            continue
+        best[item.group] = score
+    ranked = []
+    for group, score in best.items():
+        if s.feed_id in group.feeds:
+            continue
+        central = group.likeness(s.vector)
+        if central >= JOIN_GROUP:
+            ranked.append((score + central, group))
+    ranked.sort(key=lambda sg: -sg[0])
+    joinable = [g for _, g in ranked]
+    if not joinable:
+        return [], []
+    # Other groups with a story about as like it: perhaps the same event, found twice.
+    others = {
+        item.group
+        for item, score in scores.items()
+        if score >= MERGE_CANDIDATE and abs(item.published - s.published) <= WINDOW_S
+    }
+    others.difference_update(joinable)
+    return joinable, joinable[1:] + sorted(others, key=lambda g: g.id)
+
+
+def _by_keys(
+    s: _New, urls: dict[int, int], window: _Window, store: Store, redirect: dict[int, int]
+) -> _Group | None:
+    """The group of a story with the same canonical URL, or of another feed's copy (rules 1, 2)."""
+    if s.url_key is not None and s.url_key in urls:
+        return window.group(_follow(urls[s.url_key], redirect), store)
+    for key in s.marks.copies:
+        for item in window.copies.get(key, ()):
+            if (
+                item.feed_id != s.feed_id
+                and abs(item.published - s.published) <= WINDOW_S
+                and s.feed_id not in item.group.feeds
+            ):
+                return item.group
+    return None
+
+
+def _follow(group_id: int, redirect: dict[int, int]) -> int:
+    while group_id in redirect:
+        group_id = redirect[group_id]
+    return group_id
+
+
+def _spans(news: list[_New]) -> list[tuple[int, int]]:
+    """The publication times the new stories must be compared with, as few disjoint spans."""
+    spans: list[tuple[int, int]] = []
+    for s in news:  # sorted by publication
+        lo, hi = s.published - WINDOW_S, s.published + WINDOW_S
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], hi))
+        else:
+            spans.append((lo, hi))
+    return spans
+
+
+def group_new_stories(store: Store, story_ids: Iterable[int]) -> list[int]:
+    """Put newly stored stories into groups; returns the ids of the groups that gained stories.
+
+    Stories already grouped stay where they are, so calling twice changes nothing. Call it inside
+    the transaction that stored the stories (as ``refresh.store_result`` does) or after it.
+    """
+    with store.write(), _collector_paused():
+        rows = store.grouping_inputs(story_ids, LEAD_CHARS)
+        if not rows:
+            return []
+        news = sorted(
+            (_new(sid, fid, pub, url, title or "", text or "") for sid, fid, pub, url, title, text in rows),
+            key=lambda s: (s.published, s.story_id),
+        )
+        window = _windows.get(store)
+        generation = store.group_generation()
+        if window is None or window.generation != generation:
+            window = _windows[store] = _Window(generation)
+        for lo, hi in _spans(news):
+            window.load(store, lo, hi)
+
+        # Rule 1 has no time limit: the only lookup outside the window.
+        urls = store.group_url_matches({s.url_key for s in news if s.url_key is not None})
+
+        next_id = store.next_group_id()
+        touched: dict[int, _Group] = {}
+        redirect: dict[int, int] = {}  # merged group -> the group it went into
+        merges: list[tuple[int, int]] = []
+        absorbed: set[int] = set()  # new groups that took in a stored one: counted by SQL
+        items: list[_Item] = []
+        for s in news:
+            s.vector = _weigh(s.terms, window.df, window.live)
+            group = _by_keys(s, urls, window, store, redirect)
+            if group is None:
+                joinable, others = _joinable(s, window)
+                if joinable:
+                    group = joinable[0]
+                    for other in others:
+                        if other.id not in window.groups:
+                            continue  # merged into another already
+                        # A story that fits two alike groups shows they were one event all along.
+                        alike = _alike(group, other)
+                        if alike >= MERGE_GROUPS and (
+                            alike >= MERGE_SHARED_FEED or not group.feeds & other.feeds
+                        ):
+                            into, gone = (group, other) if group.id < other.id else (other, group)
+                            window.merge(into, gone)
+                            redirect[gone.id] = into.id
+                            merges.append((gone.id, into.id))
+                            touched.pop(gone.id, None)
+                            if into.new and (not gone.new or gone.id in absorbed):
+                                absorbed.add(into.id)
+                            group = into
+            if group is None:
+                group = window.groups[next_id] = _Group(next_id, set(), new=True)
+                next_id += 1
+            group.feeds.add(s.feed_id)
+            touched[group.id] = group
+            item = _Item(s.story_id, s.feed_id, s.published, group, s.vector, s.marks)
+            window.add(item)
+            items.append(item)
+            if s.url_key is not None:
+                urls.setdefault(s.url_key, group.id)
+
+        members = [
+            (i.story_id, i.group.id, i.feed_id, i.published, s.url_key, _encode_vector(i.vector),
+             i.marks.encode())
+            for i, s in zip(items, news)
+        ]
+        new_groups = []
+        changed = []
+        for g in touched.values():
+            if g.new and g.id not in absorbed:
+                first = min(g.members, key=lambda m: (m.published, m.story_id))
+                last = max(m.published for m in g.members)
+                new_groups.append((g.id, first.story_id, len(g.members), len(g.feeds), first.published, last))
+            else:
+                if g.new:  # stored now with placeholder counts, counted by SQL after the merge
+                    new_groups.append((g.id, g.members[0].story_id, 0, 0, 0, 0))
+                changed.append(g.id)
+            g.new = False
+        window.generation = store.save_grouping(new_groups, members, changed, merges)
+        return list(touched)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Grouping makes a great many small objects and no garbage cycles; Python's cycle collector
+    would scan the whole window again and again meanwhile (a fifth of the time of a big refresh)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def group_pending(store: Store, since: int | None = None) -> list[int]:
+    """Group the stories that have no group yet, those published from ``since`` on (stored before
+    grouping existed, or by code that did not call ``group_new_stories``); returns group ids."""
+    return group_new_stories(store, store.ungrouped_story_ids(since))
+
+
+# -- one summary for a group ---------------------------------------------------------------------
+
+REDUNDANT = 0.35  # cosine above which two bullets say the same thing (other words, same news)
+MMR_LAMBDA = 0.7
+NEW_SOURCE_BONUS = 0.15  # a bullet from a source not yet quoted: the summary draws on all of them
+
+
+@dataclass(slots=True, eq=False)
+class _Candidate:
+    source: int
+    rank: int
+    text: str
+    vector: dict[str, float]
+    relevance: float = 0.0
+
+
+def _unit(terms: dict[str, int]) -> dict[str, float]:
+    norm = math.sqrt(sum(c * c for c in terms.values()))
+    return {t: c / norm for t, c in terms.items()} if norm else {}
+
+
+def _sentence_vector(text: str) -> dict[str, float]:
+    pieces = _PIECE.findall(text)
+    words = [token.lower().replace("’", "'") for _, token in pieces]
+    reader = _Reader(_stopwords(words))
+    reader.read(pieces, words, 1, title=False)
+    return _unit(reader.terms)
+
+
+def group_bullets(texts_with_titles: Sequence[tuple[str, str]], max_bullets: int = 5) -> list[str]:
+    """Bullets for one event told by several stories, each a whole sentence of one of them.
+
+    Each story's own bullets (``summarize.bullets``) are the candidates. They are ranked by their
+    place in their story and by how much the other stories say the same, then picked by maximal
+    marginal relevance with a bonus for a story not yet quoted; a candidate too like a chosen
+    bullet (cosine above REDUNDANT) is never taken. Most important first. Stories without text
+    give their titles instead, when no story has text.
+    """
+    if max_bullets <= 0:
+        return []
+    candidates: list[_Candidate] = []
+    for source, (text, title) in enumerate(texts_with_titles):
+        for rank, sentence in enumerate(bullets(text or "", title or "", max_bullets=5)):
+            candidates.append(_Candidate(source, rank, sentence, _sentence_vector(sentence)))
+    if not candidates:
+        for source, (_, title) in enumerate(texts_with_titles):
+            if title and title.strip():
+                candidates.append(_Candidate(source, 0, title.strip(), _sentence_vector(title)))
+    sources = {c.source for c in candidates}
+    titles = _unit(sum((Counter(_sentence_vector(t)) for _, t in texts_with_titles if t), Counter()))
+    for c in candidates:
+        others = [o for o in candidates if o.source != c.source]
+        support = max((_dot(c.vector, o.vector) for o in others), default=0.0)
+        position = 1.0 / (1.0 + c.rank / 2.0)
+        c.relevance = 0.45 * position + 0.35 * support + 0.20 * _dot(c.vector, titles)
+        if len(sources) == 1:
+            c.relevance = 0.7 * position + 0.3 * _dot(c.vector, titles)
+
+    chosen: list[_Candidate] = []
+    pool = list(candidates)
+    quoted: set[int] = set()
+    while pool and len(chosen) < max_bullets:
+        def score(c: _Candidate) -> float:
+            overlap = max((_dot(c.vector, x.vector) for x in chosen), default=0.0)
+            bonus = NEW_SOURCE_BONUS if c.source not in quoted else 0.0
+            return MMR_LAMBDA * c.relevance - (1 - MMR_LAMBDA) * overlap + bonus
+
+        best = max(pool, key=score)
+        chosen.append(best)
+        quoted.add(best.source)
+        pool = [c for c in pool if c is not best and _dot(c.vector, best.vector) <= REDUNDANT
+                and c.text != best.text]
+    return [c.text for c in chosen]
+
+
+def group_summary(store: Store, group_id: int, max_bullets: int = 5) -> GroupSummary | None:
+    """Bullets drawn from every story of a group, and the stories (sources) themselves."""
+    group = store.get_group(group_id)
+    if group is None:
+        return None
+    stories = [s for s in (store.get_story(i) for i in group.story_ids) if s is not None]
+    texts = [(s.text, s.title) for s in stories]
+    return GroupSummary(
+        bullets=tuple(group_bullets(texts, max_bullets)),
+        sources=tuple(GroupSource(s.feed_title, s.title, s.published, s.id) for s in stories),
+        feeds=group.feeds,
+        title=group.title,
+    )
+
+
+def story_summary(store: Store, story_id: int, max_bullets: int = 5) -> GroupSummary | None:
+    """The summary of the event a story belongs to, or of the story alone; None if no such story."""
+    group = store.group_of(story_id)
+    if group is not None and len(group.story_ids) > 1:
+        return group_summary(store, group.id, max_bullets)
+    story = store.get_story(story_id)
+    if story is None:
+        return None
+    return GroupSummary(
+        bullets=tuple(bullets(story.text, story.title, max_bullets)),
+        sources=(GroupSource(story.feed_title, story.title, story.published, story.id),),
+        feeds=1,
+        title=story.title,
+    )

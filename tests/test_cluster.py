@@ -1,0 +1,485 @@
+"""Stories told by several feeds: canonical URLs, grouping, the store's group queries, the shared
+summary, the CLI commands and the demo's three-feed event."""
+
+from __future__ import annotations
+
+import io
+from textwrap import dedent
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reader import cluster
+from reader.cli import main
+from reader.cluster import (
+    WINDOW_S,
+    canonical_url,
+    group_bullets,
+    group_new_stories,
+    group_pending,
+    group_summary,
+    story_summary,
+)
+from reader.demo import load_demo
+from reader.models import FetchResult, ParsedStory
+from reader.parse import parse_feed
+from reader.refresh import store_result
+from reader.store import Store
+from tests.conftest import T0
+
+HOUR = 3600
+
+
+def story(uid, title, text="", published=T0 - HOUR, url=None) -> ParsedStory:
+    return ParsedStory(uid=uid, title=title, text=text, published=published,
+                       url=url or f"https://{uid}.example/story", content_hash=f"{uid}:{title}:{text}")
+
+
+def add(store: Store, feed_id: int, *stories: ParsedStory) -> list[int]:
+    """Store and group, as a refresh does: one transaction per feed."""
+    with store.write():
+        ids, _ = store.save_stories_ids(feed_id, list(stories))
+        group_new_stories(store, ids)
+    return ids
+
+
+@pytest.fixture
+def feeds(store):
+    return [store.add_feed(f"https://feed{i}.example/rss", title=f"Feed {i}").id for i in range(4)]
+
+
+def together(store: Store, *ids: int) -> bool:
+    group = store.group_of(ids[0])
+    return group is not None and set(ids) <= set(group.story_ids)
+
+
+# Two reports of one event in different words (our own text), and look-alikes that are not it.
+HARBOUR = (
+    "Dockworkers end nine-day strike at Saltmarsh port",
+    "Dockworkers at the port of Saltmarsh voted on Friday to end a nine-day strike after the union "
+    "and the port operators agreed an 11 percent pay rise spread over two years. About 2,400 workers "
+    "return on Monday, and the first container ships are expected to berth by the evening.",
+)
+HARBOUR_AGAIN = (
+    "Saltmarsh strike over: port workers accept 11% raise",
+    "The nine-day walkout that stranded ships outside Saltmarsh is over. Union members backed a deal "
+    "worth 11 percent over two years in a vote on Friday, and the 2,400 dockworkers will be back at "
+    "the cranes on Monday, the port authority said.",
+)
+OHIO = (
+    "Castellanos wins Ohio primary by 16 points",
+    "Senator Marisa Castellanos won the Ohio presidential primary on Tuesday with 54 percent of the "
+    "vote, against 38 percent for Governor Dale Whitcombe, with nearly all precincts counted.",
+)
+IOWA = (
+    "Castellanos wins Iowa caucuses by 5 points",
+    "Senator Marisa Castellanos won the Iowa caucuses on Tuesday, beating Governor Dale Whitcombe by "
+    "41 percent to 36 percent in the first contest of the presidential race.",
+)
+
+
+# -- canonical URLs ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("https://example.org/news/a?utm_source=rss&utm_medium=feed", "https://example.org/news/a"),
+        ("http://WWW.Example.ORG:80/news/a/#comments", "https://example.org/news/a"),
+        ("https://example.org/a?fbclid=x&id=7&gclid=y&mc_cid=1&ref=tw", "https://example.org/a?id=7"),
+        ("https://example.org/a?b=2&a=1", "https://example.org/a?a=1&b=2"),
+        ("https://example.org:8443/a", "https://example.org:8443/a"),
+        ("https://example.org", "https://example.org/"),
+        ("  https://example.org/a//b/  ", "https://example.org/a/b"),
+        ("ftp://example.org/a", ""),
+        ("not a url", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_canonical_url(url, expected):
+    assert canonical_url(url) == expected
+
+
+def test_canonical_url_keeps_what_names_the_page():
+    assert canonical_url("https://example.org/a?id=1") != canonical_url("https://example.org/a?id=2")
+    assert canonical_url("https://example.org/a") != canonical_url("https://example.org/b")
+
+
+@given(st.text(max_size=200))
+def test_canonical_url_of_any_text_never_raises_and_is_stable(text):
+    once = canonical_url(text)
+    assert canonical_url(once) == once
+    assert canonical_url("https://example.org/" + text) == canonical_url(canonical_url("https://example.org/" + text))
+
+
+@given(st.text(max_size=300), st.text(max_size=600))
+def test_grouping_takes_any_text(title, text):
+    news = cluster._new(1, 1, T0, "https://example.org/" + title[:50], title, text)
+    vector = cluster._weigh(news.terms, {}, 1)
+    assert abs(sum(w * w for w in vector.values()) - 1.0) < 1e-6 or not vector
+    assert cluster._Marks.decode(news.marks.encode()) == news.marks
+    assert cluster._decode_vector(cluster._encode_vector(vector)).keys() == vector.keys()
+
+
+# -- grouping ------------------------------------------------------------------------------------
+
+
+def test_same_event_in_other_words_from_two_feeds_is_one_group(store, feeds):
+    [a] = add(store, feeds[0], story("a", *HARBOUR, published=T0 - 5 * HOUR))
+    [b] = add(store, feeds[1], story("b", *HARBOUR_AGAIN, published=T0 - 2 * HOUR))
+    group = store.group_of(a)
+    assert group is not None and group.story_ids == (a, b)
+    assert group.feeds == 2
+    assert group.title == HARBOUR[0]  # the earliest story's
+
+
+def test_syndicated_copies_group_by_their_text(store, feeds):
+    title = "Regional airline orders twelve turboprops for island routes"
+    text = ("Northwind Air has ordered twelve turboprop aircraft to replace its ageing fleet on routes "
+            "to the outer islands, the company said on Wednesday. Deliveries start next spring.")
+    [a] = add(store, feeds[0], story("a", title, text, url="https://wire.example/a1"))
+    [b] = add(store, feeds[1], story("b", title + " - Wire", text, url="https://paper.example/b2"))
+    [c] = add(store, feeds[2], story("c", title, "", url="https://other.example/c3"))
+    assert together(store, a, b, c)
+
+
+def test_look_alike_events_stay_apart_wins_ohio_and_wins_iowa(store, feeds):
+    [ohio] = add(store, feeds[0], story("o", *OHIO, published=T0 - 3 * HOUR))
+    [iowa] = add(store, feeds[1], story("i", *IOWA, published=T0 - 2 * HOUR))
+    assert store.group_of(ohio) is None and store.group_of(iowa) is None
+    # Headlines alone, too.
+    [a] = add(store, feeds[2], story("h1", "Castellanos wins Ohio primary", published=T0 - HOUR))
+    [b] = add(store, feeds[3], story("h2", "Castellanos wins Iowa caucuses", published=T0 - HOUR))
+    assert not together(store, a, b)
+
+
+def test_unrelated_stories_sharing_one_word_stay_apart(store, feeds):
+    for i, title in enumerate(["Ferry fares rise in April", "Library opens new wing",
+                               "Council delays school vote", "Snow expected on Sunday"]):
+        add(store, feeds[3], story(f"f{i}", title))
+    [a] = add(store, feeds[0], story("a", "#3: Dance, Dance - Fall Out Boy"))
+    [b] = add(store, feeds[1], story("b", "Evolution of Dance - By Judson Laipply"))
+    assert not together(store, a, b)
+    [c] = add(store, feeds[0], story("c", "Keeping it on the Rails", "Notes on testing a web framework."))
+    [d] = add(store, feeds[1], story("d", "iPhone on Rails", "A talk about phone apps with a server behind."))
+    assert not together(store, c, d)
+
+
+def test_stories_more_than_the_window_apart_stay_apart(store, feeds):
+    [a] = add(store, feeds[0], story("a", *HARBOUR, published=T0 - WINDOW_S - 5 * HOUR))
+    [b] = add(store, feeds[1], story("b", *HARBOUR_AGAIN, published=T0))
+    assert not together(store, a, b)
+
+
+def test_one_feeds_stories_group_only_by_the_same_canonical_url(store, feeds):
+    a, b = add(store, feeds[0], story("a", *HARBOUR, published=T0 - 3 * HOUR),
+               story("b", *HARBOUR_AGAIN, published=T0 - 2 * HOUR))
+    assert not together(store, a, b)
+    [c] = add(store, feeds[0], story("c", "Saltmarsh port reopens", url="https://a.example/story"))
+    [d] = add(store, feeds[0], story(
+        "d", "Saltmarsh port reopens (updated)", url="http://A.example/story/?utm_source=rss#top"))
+    assert together(store, c, d)
+    assert store.group_of(c).feeds == 1
+    assert store.multi_source_groups() == []  # one feed is not several sources
+
+
+def test_the_same_url_from_another_feed_joins_even_years_later(store, feeds):
+    [a] = add(store, feeds[0], story("a", "Old essay", url="https://blog.example/essay", published=T0 - 400 * 86400))
+    [b] = add(store, feeds[1], story("b", "An essay worth rereading", url="https://blog.example/essay?ref=hn"))
+    assert together(store, a, b)
+
+
+def test_a_second_batch_joins_the_existing_group_without_reading_history(store, feeds, db_path, clock,
+                                                                           monkeypatch):
+    # Old stories, far outside the window of the new ones: they must never be read again.
+    for i in range(5):
+        add(store, feeds[3], story(f"old{i}", f"Archive story {i}", published=T0 - 30 * 86400 - i))
+    [a] = add(store, feeds[0], story("a", *HARBOUR, published=T0 - 5 * HOUR))
+    spans = []
+    original = Store.grouped_between
+
+    def spy(self, lo, hi):
+        rows = original(self, lo, hi)
+        spans.append((lo, hi, [r[0] for r in rows]))
+        return rows
+
+    monkeypatch.setattr(Store, "grouped_between", spy)
+    with Store(db_path, clock=clock) as later:  # the next refresh opens the database afresh
+        [b] = add(later, feeds[1], story("b", *HARBOUR_AGAIN, published=T0 - 2 * HOUR))
+        assert together(later, a, b)
+        read = [sid for _, _, ids in spans for sid in ids]
+        assert read == [a]  # the window, and no archive story
+        assert all(lo >= T0 - 5 * HOUR - 2 * WINDOW_S for lo, _, _ in spans)
+        # Its next feed reuses the window in memory: nothing is read at all.
+        spans.clear()
+        [c] = add(later, feeds[2], story(
+            "c", "Port of Saltmarsh back at work after strike ends",
+            "Cranes moved again at Saltmarsh on Monday as 2,400 dockworkers returned after the "
+            "nine-day strike.", published=T0 - HOUR))
+        assert [ids for _, _, ids in spans if ids] == []
+        assert together(later, a, b, c)
+        assert later.group_of(a).feeds == 3
+
+
+def test_a_new_store_reloads_the_window_and_agrees(db_path, clock, store, feeds):
+    [a] = add(store, feeds[0], story("a", *HARBOUR, published=T0 - 5 * HOUR))
+    with Store(db_path, clock=clock) as other:  # another process, say: no window in memory
+        [b] = add(other, feeds[1], story("b", *HARBOUR_AGAIN, published=T0 - 2 * HOUR))
+    # This Store's window is stale now (the generation moved); it must notice and reload.
+    [c] = add(store, feeds[2], story("c", "Saltmarsh dockworkers accept 11 percent pay deal",
+                                     "The strike at Saltmarsh port ended on Friday when 2,400 "
+                                     "dockworkers accepted an 11 percent rise.", published=T0 - HOUR))
+    assert together(store, a, b, c)
+
+
+def test_grouping_twice_changes_nothing(store, feeds):
+    [a] = add(store, feeds[0], story("a", *HARBOUR))
+    before = store.group_of(a), store.conn.execute("SELECT count(*) FROM story_groups").fetchone()
+    assert group_new_stories(store, [a]) == []
+    assert (store.group_of(a), store.conn.execute("SELECT count(*) FROM story_groups").fetchone()) == before
+
+
+def test_group_pending_groups_stories_stored_without_grouping(store, feeds):
+    store.save_stories(feeds[0], [story("a", *HARBOUR, published=T0 - 3 * HOUR)])
+    store.save_stories(feeds[1], [story("b", *HARBOUR_AGAIN, published=T0 - 2 * HOUR)])
+    assert store.multi_source_groups() == []
+    assert len(store.ungrouped_story_ids()) == 2
+    group_pending(store)
+    assert len(store.multi_source_groups()) == 1
+    assert store.ungrouped_story_ids() == []
+
+
+def test_a_story_that_fits_two_groups_of_one_event_merges_them(store, feeds, monkeypatch):
+    # Two reports that do not quite reach each other, then a third that fits both.
+    monkeypatch.setattr(cluster, "MERGE_GROUPS", 0.0)
+    monkeypatch.setattr(cluster, "MERGE_SHARED_FEED", 0.0)
+    [a] = add(store, feeds[0], story("a", "Saltmarsh dockworkers vote on pay offer", published=T0 - 5 * HOUR))
+    [b] = add(store, feeds[1], story("b", "Port strike ends as union accepts 11 percent", published=T0 - 4 * HOUR))
+    assert not together(store, a, b)
+    [c] = add(store, feeds[2], story("c", "Saltmarsh dockworkers accept 11 percent, port strike ends",
+                                     published=T0 - 3 * HOUR))
+    assert together(store, a, b, c)
+    group = store.group_of(a)
+    assert group.feeds == 3 and store.get_group(group.id).story_ids == (a, b, c)
+    assert store.conn.execute("SELECT count(*) FROM story_groups WHERE feeds > 1").fetchone()[0] == 1
+
+
+# -- the store's group queries -------------------------------------------------------------------
+
+
+def test_store_group_queries(store, feeds):
+    [a] = add(store, feeds[0], story("a", *HARBOUR, published=T0 - 5 * HOUR))
+    [b] = add(store, feeds[1], story("b", *HARBOUR_AGAIN, published=T0 - 2 * HOUR))
+    [lone] = add(store, feeds[2], story("lone", "Library reopens after renovation"))
+    assert store.group_of(lone) is None
+    assert store.group_of(999) is None
+    group = store.group_of(b)
+    assert group == store.get_group(group.id)
+    assert [r.id for r in store.group_stories(group.id)] == [a, b]
+    assert [r.feed_title for r in store.group_stories(group.id)] == ["Feed 0", "Feed 1"]
+    assert store.groups_of([a, b, lone]) == {a: group, b: group}
+    assert store.multi_source_groups() == [group]
+    assert store.multi_source_groups(limit=0) == []
+    assert (group.published, group.latest) == (T0 - 5 * HOUR, T0 - 2 * HOUR)
+
+
+def test_removing_a_feed_updates_its_groups(store, feeds):
+    [a] = add(store, feeds[0], story("a", *HARBOUR, published=T0 - 5 * HOUR))
+    [b] = add(store, feeds[1], story("b", *HARBOUR_AGAIN, published=T0 - 2 * HOUR))
+    group_id = store.group_of(a).id
+    store.remove_feed(feeds[0])
+    assert store.group_of(b) is None  # alone now
+    assert store.get_group(group_id).story_ids == (b,)
+    assert store.get_group(group_id).title == HARBOUR_AGAIN[0]
+    assert store.multi_source_groups() == []
+    store.remove_feed(feeds[1])
+    assert store.get_group(group_id) is None
+
+
+# -- the shared summary --------------------------------------------------------------------------
+
+
+def test_group_bullets_draw_on_every_source_and_never_repeat():
+    first = ("Dockworkers at the port of Saltmarsh voted on Friday to end a nine-day strike. "
+             "The union and the port operators agreed an 11 percent pay rise over two years. "
+             "About 2,400 workers return to the cranes on Monday morning.")
+    second = ("Dockworkers at the port of Saltmarsh voted on Friday to end their nine-day strike. "
+              "Shipping lines said the backlog of container ships would take a week to clear. "
+              "The port handles about a third of the region's imports, according to its owners.")
+    out = group_bullets([(first, "Strike ends"), (second, "Port strike over")])
+    assert any("backlog" in b or "third of the region" in b for b in out)  # from the second
+    assert any("11 percent" in b or "2,400" in b for b in out)  # from the first
+    assert sum("voted on Friday" in b for b in out) == 1  # said by both, shown once
+    assert len(out) == len(set(out)) <= 5
+    for bullet in out:
+        assert bullet in first or bullet in second  # whole sentences, never rewritten
+
+
+def test_group_bullets_without_text_use_the_headlines_once():
+    assert group_bullets([("", "Port strike ends"), ("", "Port strike ends"), ("", "")]) == ["Port strike ends"]
+    assert group_bullets([]) == []
+    assert group_bullets([("Some text here.", "T")], max_bullets=0) == []
+
+
+def test_group_summary_names_its_sources(store, feeds):
+    [a] = add(store, feeds[0], story("a", *HARBOUR, published=T0 - 5 * HOUR))
+    [b] = add(store, feeds[1], story("b", *HARBOUR_AGAIN, published=T0 - 2 * HOUR))
+    summary = group_summary(store, store.group_of(a).id)
+    assert summary.feeds == 2
+    assert summary.title == HARBOUR[0]
+    assert [(s.feed_title, s.story_id) for s in summary.sources] == [("Feed 0", a), ("Feed 1", b)]
+    assert len(summary.bullets) >= 2
+    assert story_summary(store, b) == summary
+    assert group_summary(store, 12345) is None
+
+
+def test_a_story_alone_is_summarised_alone(store, feeds):
+    [lone] = add(store, feeds[0], story("lone", *HARBOUR))
+    summary = story_summary(store, lone)
+    assert summary.feeds == 1 and [s.story_id for s in summary.sources] == [lone]
+    assert summary.bullets and all(b in HARBOUR[1] for b in summary.bullets)
+    assert story_summary(store, 424242) is None
+
+
+# The example story of ../shared/corpus/example-story/, retold in our own words by two feeds.
+META_WIRE = dedent("""\
+    <?xml version="1.0" encoding="utf-8"?>
+    <rss version="2.0"><channel><title>Tech Wire</title><link>https://techwire.example/</link>
+    <item><guid>tw-1</guid><link>https://techwire.example/meta-open-models</link>
+    <title>Meta pulls back from releasing its AI models openly</title>
+    <pubDate>Sun, 01 Mar 2026 08:00:00 +0000</pubDate>
+    <description>Meta Platforms will release fewer of its artificial intelligence models as open
+    source, chief executive Mark Zuckerberg said, citing the risks of misuse. A year ago he called
+    open models the best way forward. The company now wants to build what it calls personal
+    superintelligence with a new team of researchers. Analysts said the change has more to do with
+    competition than with safety.</description></item>
+    <item><guid>tw-2</guid><link>https://techwire.example/ferry</link>
+    <title>Island ferry timetable changes in April</title>
+    <pubDate>Sun, 01 Mar 2026 06:00:00 +0000</pubDate>
+    <description>The island ferry will run two extra crossings on weekdays from April.</description>
+    </item></channel></rss>""")
+META_DAILY = dedent("""\
+    <?xml version="1.0" encoding="utf-8"?>
+    <rss version="2.0"><channel><title>Market Daily</title><link>https://marketdaily.example/</link>
+    <item><guid>md-1</guid><link>https://marketdaily.example/ai/meta-retreat?utm_source=rss</link>
+    <title>Chinese open models race ahead as Meta turns cautious on open-source AI</title>
+    <pubDate>Sun, 01 Mar 2026 10:30:00 +0000</pubDate>
+    <description>Meta is becoming more selective about which artificial intelligence models it
+    shares openly, Mark Zuckerberg said this week. Chinese companies such as Alibaba and Zhipu keep
+    publishing open models, and most of the ten most downloaded open models now come from China.
+    Meta also plans to sell data centre assets worth about 2 billion dollars to share the cost of
+    new AI facilities.</description></item>
+    </channel></rss>""")
+
+
+def test_the_example_story_told_by_two_feeds_is_one_story_with_bullets_from_both(store):
+    wire = store.add_feed("https://techwire.example/rss", title="Tech Wire")
+    daily = store.add_feed("https://marketdaily.example/rss", title="Market Daily")
+    ids = {}
+    for feed, document in ((wire, META_WIRE), (daily, META_DAILY)):
+        parsed = parse_feed(document.encode(), feed.url)
+        assert parsed.error is None
+        with store.write():
+            new, _ = store.save_stories_ids(feed.id, parsed.stories)
+            group_new_stories(store, new)
+        ids[feed.id] = new
+    [group] = store.multi_source_groups()
+    assert group.feeds == 2 and len(group.story_ids) == 2
+    summary = group_summary(store, group.id)
+    wire_text = store.get_story(group.story_ids[0]).text
+    daily_text = store.get_story(group.story_ids[1]).text
+    assert any(b in wire_text for b in summary.bullets)
+    assert any(b in daily_text for b in summary.bullets)
+    assert {s.feed_title for s in summary.sources} == {"Tech Wire", "Market Daily"}
+
+
+def test_a_refresh_groups_what_it_stores(store, feeds):
+    feed_a, feed_b = store.get_feed(feeds[0]), store.get_feed(feeds[1])
+    for feed, document in ((feed_a, META_WIRE), (feed_b, META_DAILY)):
+        fetched = FetchResult(url=feed.url, final_url=feed.url, status=200, body=document.encode())
+        result = store_result(store, feed, fetched, parse_feed(document.encode(), feed.url))
+        assert result.error is None and result.new >= 1
+    [group] = store.multi_source_groups()
+    assert group.feeds == 2
+    assert store.ungrouped_story_ids() == []  # the ferry story too, in a group of its own
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+def run(db_path, *args: str) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["--db", str(db_path), *args], out=out, err=err)
+    assert err.getvalue() == ""
+    return code, out.getvalue()
+
+
+@pytest.fixture
+def grouped(store, feeds):
+    [a] = add(store, feeds[0], story("a", *HARBOUR, published=T0 - 5 * HOUR))
+    [b] = add(store, feeds[1], story("b", *HARBOUR_AGAIN, published=T0 - 2 * HOUR))
+    [lone] = add(store, feeds[2], story("lone", "Library reopens after renovation", published=T0 - 3 * HOUR))
+    return a, b, lone
+
+
+def test_cli_groups_lists_each_multi_source_story(grouped, db_path):
+    a, b, _ = grouped
+    code, out = run(db_path, "groups")
+    assert code == 0
+    assert out.splitlines() == [f"2\t{a},{b}\t{HARBOUR[0]}"]
+
+
+def test_cli_summary_of_a_grouped_story_and_of_a_lone_one(grouped, db_path):
+    a, b, lone = grouped
+    code, out = run(db_path, "summary", str(b))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == HARBOUR[0]
+    assert lines[1] == "Summary based on 2 sources"
+    bullets = [line for line in lines if line.startswith("  - ")]
+    assert len(bullets) >= 2
+    sources = lines[lines.index("Sources:") + 1 :]
+    assert len(sources) == 2 and f"story {a}" in sources[0] and f"story {b}" in sources[1]
+    code, out = run(db_path, "summary", str(lone))
+    assert "Summary based on 1 source\n" in out
+    out_err = io.StringIO()
+    assert main(["--db", str(db_path), "summary", "999"], out=io.StringIO(), err=out_err) == 1
+    assert "no such story: 999" in out_err.getvalue()
+
+
+def test_cli_stories_grouped_shows_an_event_once(grouped, db_path):
+    a, b, lone = grouped
+    _, plain = run(db_path, "stories")
+    assert [int(line.split("\t")[0]) for line in plain.splitlines()] == [b, lone, a]
+    _, out = run(db_path, "stories", "--grouped")
+    rows = [line.split("\t") for line in out.splitlines()]
+    assert [int(r[0]) for r in rows] == [b, lone]  # the event at its newest story, once
+    assert rows[0][-1] == f"{HARBOUR_AGAIN[0]} [2 sources]"
+    assert rows[1][-1] == "Library reopens after renovation"
+    _, out = run(db_path, "stories", "--grouped", "--limit", "1")
+    assert len(out.splitlines()) == 1
+
+
+# -- the demo ------------------------------------------------------------------------------------
+
+
+def test_the_demo_tells_its_tram_vote_once_from_three_feeds_and_keeps_ohio_and_iowa_apart(store):
+    load_demo(store, now=T0)
+    by_title = {store.get_story(i).title: i for i in store.story_ids()}
+    tram = [i for t, i in by_title.items() if "tram" in t.lower() or "Harbour Line" in t]
+    assert len(tram) == 3
+    group = store.group_of(tram[0])
+    assert group is not None and set(group.story_ids) == set(tram) and group.feeds == 3
+    ohio = next(i for t, i in by_title.items() if "wins Ohio" in t)
+    iowa = next(i for t, i in by_title.items() if "wins Iowa" in t)
+    assert not together(store, ohio, iowa)
+    assert not together(store, ohio, tram[0])  # "Ohio" in both titles is not the same event
+    # Every multi-source group of the demo is one of its two planned events.
+    titles = sorted(g.title for g in store.multi_source_groups())
+    assert len(titles) <= 2 and any("Harbour Line" in t for t in titles)
+    # Loading again adds nothing and groups nothing twice.
+    before = store.multi_source_groups()
+    load_demo(store, now=T0)
+    assert store.multi_source_groups() == before

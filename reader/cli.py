@@ -41,9 +41,9 @@ def safe_url(url: str | None) -> str:
             parts = parts._replace(netloc=host)
         return one_line(urlunsplit(parts))
     except ValueError:  # not even a URL ("http://[::1"): show it anyway, without any user:password@
-        from reader.fetch import without_credentials
+        from reader.fetch import url_without_userinfo
 
-        return one_line(without_credentials(url))
+        return one_line(url_without_userinfo(url))
 
 
 def format_time(ts: int | None, plain: bool) -> str:

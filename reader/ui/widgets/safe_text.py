@@ -42,9 +42,9 @@ def safe_url(url: str | None) -> str:
             parts = parts._replace(netloc=host)
         return urlunsplit(parts)
     except ValueError:  # not even a URL ("http://[::1"): show it, but never its user:password@
-        from reader.fetch import without_credentials
+        from reader.fetch import url_without_userinfo
 
-        return without_credentials(url)
+        return url_without_userinfo(url)
 
 
 def is_web_url(url: str | None) -> bool:

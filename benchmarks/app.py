@@ -14,7 +14,8 @@ What is measured, end to end, through a real pseudo-terminal (120x36) with Textu
   G and g (last/first of 100,000, alternating so each one moves).
 - peak memory: the app process's own peak resident set (VmHWM), written by the child at exit.
 
-The database (synthetic stories saved through Store.save_stories) is built once and cached.
+The database (synthetic stories saved through Store.save_stories) is built once and cached; every
+run works on a fresh copy of it, so the keys of one run (n marks stories read) do not change the next.
 "minimal" is an app holding only the StoryList; "full" is reader.ui.app.NewsdeskApp when present.
 
 --start-up times what a person waits for, the same way for both readers: each is started in a
@@ -296,6 +297,9 @@ def child(db: Path, which: str, report: Path) -> None:
             await real_dispatch(self, event)
 
         App._display, App._on_key = display, on_key
+        import gc
+
+        gc.callbacks.append(lambda phase, info: trace.append((time.time(), f"gc {phase} gen{info['generation']}")))
         from textual.screen import Screen
 
         def traced(cls, name):
@@ -327,11 +331,12 @@ def child(db: Path, which: str, report: Path) -> None:
             Widget.refresh = refresh
         for name in os.environ.get("BENCH_TRACE_CALLS", "").split(","):
             if name:
-                owner, _, attr = name.rpartition(".")
-                cls = {"Screen": Screen, "App": App}.get(owner)
-                if cls is None:
-                    from reader.ui.app import NewsdeskApp as cls  # noqa: N813
-                traced(cls, attr)
+                owner, _, attr = name.rpartition(".")  # e.g. StoryList.next_unread
+                import reader.ui.app as ui
+
+                classes = {"Screen": Screen, "App": App, "NewsdeskApp": ui.NewsdeskApp, "StoryList": ui.StoryList,
+                           "ReadingPane": ui.ReadingPane, "Sidebar": ui.Sidebar, "SummaryPanel": ui.SummaryPanel}
+                traced(classes[owner], attr)
     if os.environ.get("BENCH_PROFILE"):  # BENCH_PROFILE=out.prof: cProfile the app process
         import cProfile
 
@@ -429,7 +434,11 @@ class Terminal:
 def run(db: Path, which: str, rounds: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
-        term = Terminal(db, which, report)
+        # Each run reads its own copy: n marks stories read, and a reused database would drift
+        # run by run (the first unread story moving thousands of rows down).
+        copy = Path(tmp) / db.name
+        shutil.copyfile(db, copy)
+        term = Terminal(copy, which, report)
         # the first word only: a narrow list column cuts the rest of the title
         painted = term.wait_for(MARKER.split()[0].encode()) - term.start
         term.settle()

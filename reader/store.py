@@ -1374,3 +1374,22 @@ class Store:
         ).fetchall()
         groups = self._groups(rows)
         return [groups[r[0]] for r in rows]
+
+    # -- app ---------------------------------------------------------------------------------
+
+    def next_unread_id(
+        self, flt: StoryFilter, published: int, story_id: int, backwards: bool = False
+    ) -> int | None:
+        """The nearest unread story after (``backwards``: before) the one at (published, id) in a
+        filter's newest-first order, found with the unread index whatever the distance; None when
+        there is none. Not for searches, which are ordered by rank."""
+        where, params, index = self._where(StoryFilter("unread", flt.feed_id, flt.folder))
+        if flt.state == "saved":
+            where += " AND s.saved = 1"
+        step, order = (">", "ASC") if backwards else ("<", "DESC")
+        row = self.conn.execute(
+            f"SELECT s.id FROM stories s INDEXED BY {index} WHERE {where}"
+            f" AND (s.published, s.id) {step} (?, ?) ORDER BY s.published {order}, s.id {order} LIMIT 1",
+            (*params, published, story_id),
+        ).fetchone()
+        return row[0] if row else None

@@ -467,3 +467,25 @@ async def test_the_feed_column_fits_the_names_and_leaves_titles_room(store, cloc
         await pilot.pause()
         line = widget.render_line(0).text
         assert "Example News" not in line and line.startswith(" ● A headline")
+
+
+async def test_next_unread_past_thousands_of_read_stories_is_one_index_lookup(store, clock, monkeypatch):
+    feed = store.add_feed("https://a.example/feed", title="A")
+    add_stories(store, feed.id, 6000)
+    ids = store.story_ids()
+    store.mark_read([sid for i, sid in enumerate(ids) if i not in (0, 5500)])
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        await pilot.pause()
+        fetched = count_fetches(store, monkeypatch)
+        await pilot.press("n")
+        assert widget.cursor_index == 5500
+        assert sum(fetched) < 100, "only the rows around the new cursor, not the 5,500 read ones"
+        await pilot.press("p")
+        assert widget.cursor_index == 0
+        # a search is ordered by rank, not date: it falls back to looking through the list
+        store.index_pending()
+        widget.load(StoryFilter(query="Story"))
+        assert widget.next_unread() is True and "Story" in widget.current_row.title
+        await pilot.pause()

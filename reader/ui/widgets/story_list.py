@@ -100,6 +100,7 @@ def format_age(published: float, now: float) -> str:
 
 
 _GONE = object()  # a cached "this id no longer exists", so a deleted story is not fetched again
+_UNKNOWN = object()  # "the store cannot say where the next unread story is": scan the list
 
 
 class StoryList(SteadyScrollView, can_focus=True):
@@ -386,9 +387,15 @@ class StoryList(SteadyScrollView, can_focus=True):
     def next_unread(self, wrap: bool = False) -> bool:
         """Move to the next unread story after the cursor (from the top again if ``wrap``)."""
         n = len(self._ids)
-        found = self._find_unread(range(self._cursor + 1, n))
+        found = self._seek_unread(self._cursor, backwards=False)
+        if found is _UNKNOWN:
+            found = self._find_unread(range(self._cursor + 1, n))
         if found is None and wrap:
-            found = self._find_unread(range(0, min(self._cursor, n)))
+            found = self._seek_unread(None, backwards=False)
+            if found is _UNKNOWN:
+                found = self._find_unread(range(0, min(self._cursor, n)))
+            elif found is not None and found >= self._cursor:
+                found = None
         if found is None:
             return False
         self._set_cursor(found)
@@ -397,9 +404,15 @@ class StoryList(SteadyScrollView, can_focus=True):
     def prev_unread(self, wrap: bool = False) -> bool:
         """Move to the nearest unread story above the cursor (from the bottom again if ``wrap``)."""
         n = len(self._ids)
-        found = self._find_unread(range(self._cursor - 1, -1, -1))
+        found = self._seek_unread(self._cursor, backwards=True)
+        if found is _UNKNOWN:
+            found = self._find_unread(range(self._cursor - 1, -1, -1))
         if found is None and wrap:
-            found = self._find_unread(range(n - 1, self._cursor, -1))
+            found = self._seek_unread(None, backwards=True)
+            if found is _UNKNOWN:
+                found = self._find_unread(range(n - 1, self._cursor, -1))
+            elif found is not None and found <= self._cursor:
+                found = None
         if found is None:
             return False
         self._set_cursor(found)
@@ -492,6 +505,27 @@ class StoryList(SteadyScrollView, can_focus=True):
             return ids.index(story_id)
         except ValueError:
             return None
+
+    def _seek_unread(self, index: int | None, backwards: bool) -> int | None | object:
+        """The list position of the nearest unread story past ``index`` (None: from the very top,
+        or bottom), asked of the store's unread index, so a thousand read stories in a row cost
+        one lookup; None when there is none; ``_UNKNOWN`` when the store cannot tell (a search is
+        ordered by rank) or its answer is not listed (the list is older than the database)."""
+        seek = getattr(self.store, "next_unread_id", None)
+        if seek is None or self._filter.query is not None or not self._ids:
+            return _UNKNOWN
+        if index is None:
+            key = (-(2**62), -(2**62)) if backwards else (2**62, 2**62)
+        else:
+            row = self._row_at(index)
+            if row is None:
+                return _UNKNOWN
+            key = (row.published, row.id)
+        story_id = seek(self._filter, *key, backwards=backwards)
+        if story_id is None:
+            return None
+        found = self._index_of(story_id, hint=self._cursor)
+        return _UNKNOWN if found is None else found
 
     def _find_unread(self, positions: range) -> int | None:
         """The first position in ``positions`` whose story is unread, checking in growing chunks."""

@@ -156,9 +156,15 @@ def newsboat_args(work: Path) -> list[str]:
 def time_in_tmux(command: str, needle: str, timeout: float = 120.0) -> float:
     """Seconds from starting ``command`` in a fresh 120x36 tmux session until ``needle`` shows."""
     name = f"bench-{os.getpid()}"
-    started = time.perf_counter()
-    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", str(SIZE[0]), "-y", str(SIZE[1]), command],
-                   check=True)
+    for attempt in range(5):  # killing the last session stops the tmux server; a new one may race it
+        started = time.perf_counter()
+        opened = subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", str(SIZE[0]), "-y", str(SIZE[1]),
+                                 command], capture_output=True)
+        if opened.returncode == 0:
+            break
+        time.sleep(0.3)
+    else:
+        raise RuntimeError(f"tmux could not start {command!r}: {opened.stderr.decode(errors='replace')}")
     try:
         while time.perf_counter() - started < timeout:
             screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True).stdout
@@ -248,7 +254,8 @@ def child(db: Path, which: str, report: Path) -> None:
                 stamps["mounted"] = time.time()
                 self.call_after_refresh(lambda: stamps.setdefault("after-refresh callback", time.time()))
 
-        app = BenchApp(db_path=db, clock=clock, freeze_gc=True)  # as run_app does
+        # as run_app does; BENCH_NO_FREEZE=1 measures what gc.freeze() buys
+        app = BenchApp(db_path=db, clock=clock, freeze_gc=not os.environ.get("BENCH_NO_FREEZE"))
     else:
 
         class ListApp(App):

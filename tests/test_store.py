@@ -202,6 +202,24 @@ def test_search_ranks_and_survives_syntax_in_queries(store):
     assert fts_query("   ") is None
 
 
+def test_search_counts_agree_with_the_listed_results_in_every_view(store):
+    one = store.add_feed("https://one.example/feed", folder="News")
+    two = store.add_feed("https://two.example/feed")
+    store.save_stories(one.id, [story(f"a{i}", title=f"Tram news {i}", published=T0 - i) for i in range(6)])
+    store.save_stories(two.id, [story(f"b{i}", title=f"Tram views {i}", published=T0 - i) for i in range(4)]
+                       + [story("other", title="Markets")])
+    ids = store.story_ids(StoryFilter(query="tram"))
+    store.mark_read(ids[:3])
+    store.mark_saved(ids[-2:], True)
+    for flt in (StoryFilter("all", query="tram"), StoryFilter("unread", query="tram"),
+                StoryFilter("saved", query="tram"), StoryFilter("all", feed_id=two.id, query="tram"),
+                StoryFilter("unread", folder="News", query="tram"), StoryFilter("all", query="nothing here")):
+        assert store.count_stories(flt) == len(store.story_ids(flt)), flt
+    assert store.count_stories(StoryFilter("all", query="tram")) == 10
+    assert store.unread_count(StoryFilter("all", query="tram")) == 7
+    assert store.count_stories(StoryFilter("all", query="   ")) == 0
+
+
 def test_search_index_follows_updates_and_deletes(store):
     f = store.add_feed("https://one.example/feed")
     store.save_stories(f.id, [story("a", title="Old words", text="zebra")])

@@ -201,7 +201,7 @@ class NewsdeskApp(App[None]):
         # no marking happened since it was asked for (its epoch is still the current one).
         self._count_epoch = 0
         self._recount_asked = -1
-        self._search_unread = 0
+        self._search_unread: int | None = 0
         self._summaries: LRUCache[int, SummaryData] = LRUCache(SUMMARY_CACHE_SIZE)
 
     # -- layout -----------------------------------------------------------------------------
@@ -330,7 +330,7 @@ class NewsdeskApp(App[None]):
             return STATE_LABELS[flt.state]
         return scope if flt.state == "all" else f"{scope} · {STATE_LABELS[flt.state].lower()}"
 
-    def view_unread(self) -> int:
+    def view_unread(self) -> int | None:
         """Unread stories in the view, from the sidebar's counts (no query on the key path)."""
         if self.view.query is not None:
             return self._search_unread
@@ -340,7 +340,7 @@ class NewsdeskApp(App[None]):
     def update_header(self) -> None:
         unread = self.view_unread()
         parts: list = [("Newsdesk", "bold $accent"), "  ", (self.view_name(), "bold")]
-        parts += ["  ", (f"{unread} unread", "$foreground-muted")]
+        parts += ["  ", (f"{'…' if unread is None else unread} unread", "$foreground-muted")]
         if self.demo:
             parts += ["  ", ("(demo)", "$warning")]
         # one line, always: no layout pass (it would repaint every pane on each key)
@@ -351,7 +351,9 @@ class NewsdeskApp(App[None]):
         self.stories.show_source = flt.feed_id is None
         self.stories.load(flt, keep_story_id=keep_story_id)
         if flt.query is not None:
-            self._search_unread = self.store.unread_count(flt)
+            # counted by the recount worker, off the key path (a common word: 25,000 matches, ~10 ms)
+            self._search_unread = None
+            self.refresh_counts()
         if flt.query is None:
             self.sidebar.select_place(place_for(flt))
         else:
@@ -587,7 +589,8 @@ class NewsdeskApp(App[None]):
                 self.sidebar.adjust(feed_deltas(self.store.story_rows(changed), read))
                 if self.view.query is not None:
                     listed = sum(1 for i in changed if self.stories.index_of(i) is not None)
-                    self._search_unread = max(0, self._search_unread + (-listed if read else listed))
+                    if self._search_unread is not None:  # else the recount on its way includes it
+                        self._search_unread = max(0, self._search_unread + (-listed if read else listed))
             if saved is not None:
                 self.sidebar.adjust(saved=len(changed) if saved else -len(changed))
             self.update_header()
@@ -866,7 +869,8 @@ class NewsdeskApp(App[None]):
 
     def action_search(self) -> None:
         search = self.main.query_one("#search", Input)
-        self.add_class("-searching")
+        # shown and hidden on the widget itself: a class on the app would restyle every widget (~80 ms)
+        search.display = True
         self.remove_class("-reading")
         search.value = self.view.query or ""
         search.focus()
@@ -876,7 +880,7 @@ class NewsdeskApp(App[None]):
             return
         event.stop()
         query = event.value.strip()
-        self.remove_class("-searching")
+        event.input.display = False
         self.stories.focus()
         if not query:
             return
@@ -890,7 +894,7 @@ class NewsdeskApp(App[None]):
         if event.key == "escape" and self.focused is not None and self.focused.id == "search":
             event.stop()
             event.prevent_default()
-            self.remove_class("-searching")
+            self.focused.display = False
             self.stories.focus()
 
     # -- refreshing -------------------------------------------------------------------------

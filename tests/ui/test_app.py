@@ -200,6 +200,24 @@ async def test_search_and_escape_leaves_it(make_app, check):
         assert app.stories.row_count == 8
 
 
+async def test_search_header_counts_unread_matches_off_the_key_path(make_app, check):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")  # t0 read before the search
+        await pilot.press("slash", *"harbour", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        expected = check.unread_count(StoryFilter("all", query="harbour"))
+        assert expected == 7
+        assert app.view_unread() == expected
+        assert f"{expected} unread" in str(app.main.query_one("#view-header").render())
+        await pilot.press("j", "m")  # one more read inside the results
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.view_unread() == check.unread_count(StoryFilter("all", query="harbour")) == 6
+        assert not app.query_one("#search").display, "the search box hides once the query is in"
+
+
 async def test_f_cycles_all_unread_saved(make_app, check):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -123,6 +121,40 @@ TITLE = "Alder Bay council approves $1.24bn tram line after decade of debate"
             ["O Sr. Silva chegou ao Rio.", "A Dra. Costa disse que a taxa foi de 4,5%.",
              "Ele concordou...", "Depois saiu."],
             id="pt-titles-decimal-ellipsis",
+        ),
+        pytest.param(
+            "'We will win,' he said. 'We always do.' The crowd cheered.",
+            ["'We will win,' he said.", "'We always do.'", "The crowd cheered."],
+            id="en-single-quotes",
+        ),
+        pytest.param(
+            "He was born in Washington, D.C. He moved to Ohio at 10 a.m. Tuesday. It rained.",
+            ["He was born in Washington, D.C.", "He moved to Ohio at 10 a.m. Tuesday.", "It rained."],
+            id="en-dotted-place-then-sentence",
+        ),
+        pytest.param(
+            "Er wohnt in der Hauptstr. 5 in Berlin. Nr. 3 ist leer. Die Miete stieg bzw. sank.",
+            ["Er wohnt in der Hauptstr. 5 in Berlin.", "Nr. 3 ist leer.",
+             "Die Miete stieg bzw. sank."],
+            id="de-street-number",
+        ),
+        pytest.param(
+            "Les fruits, les légumes, etc. sont chers. M. Macron est arrivé à 12 h 30. Il a parlé.",
+            ["Les fruits, les légumes, etc. sont chers.", "M. Macron est arrivé à 12 h 30.",
+             "Il a parlé."],
+            id="fr-etc-initial",
+        ),
+        pytest.param(
+            "EE.UU. anunció sanciones. Hubo aprox. 30 heridos. «No nos rendiremos», dijo. Se fue.",
+            ["EE.UU. anunció sanciones.", "Hubo aprox. 30 heridos.",
+             "«No nos rendiremos», dijo.", "Se fue."],
+            id="es-dotted-approx-guillemets",
+        ),
+        pytest.param(
+            "“Vamos vencer”, disse ele. O Sr. Lula citou o n.º 5 da lei. A inflação foi de 4,62%.",
+            ["“Vamos vencer”, disse ele.", "O Sr. Lula citou o n.º 5 da lei.",
+             "A inflação foi de 4,62%."],
+            id="pt-quotes-number-sign",
         ),
     ],
 )
@@ -261,21 +293,23 @@ def test_max_bullets_is_respected():
     assert bullets(ARTICLE, TITLE, max_bullets=0) == []
 
 
-def test_more_text_gives_more_bullets_up_to_five():
-    long_text = "\n\n".join(
+def _committee_report(paragraphs: int) -> str:
+    words = ["finance", "transport", "housing", "health", "schools", "parks", "water", "police",
+             "energy", "culture", "sports", "tourism", "harbour", "planning", "waste", "safety"]
+    return "\n\n".join(
         f"Paragraph {i} reports that the {word} committee met on day {i} and agreed a plan."
         f" Members of the {word} group said the plan would cost {i * 3} million dollars."
         f" The {word} chair expects a final vote before the end of month {i}."
-        for i, word in enumerate(
-            ["finance", "transport", "housing", "health", "schools", "parks", "water", "police",
-             "energy", "culture", "sports", "tourism", "harbour", "planning", "waste", "safety"]
-            * 2,
-            start=1,
-        )
+        for i, word in enumerate((words * 8)[:paragraphs], start=1)
     )
-    assert len(long_text.split()) > 900
-    assert len(bullets(long_text)) == 5
-    assert len(bullets(ARTICLE, TITLE)) < 5
+
+
+@pytest.mark.parametrize(("paragraphs", "expected"), [(3, 3), (20, 3), (32, 4), (45, 4), (60, 5)])
+def test_more_text_gives_more_bullets_up_to_five(paragraphs, expected):
+    # Three for an ordinary news story (under 1,000 words), four for a long read, five above 2,000.
+    text = _committee_report(paragraphs)
+    assert len(bullets(text)) == expected, len(text.split())
+    assert len(bullets(text, max_bullets=3)) == 3
 
 
 def test_short_text_is_returned_as_it_is():
@@ -326,11 +360,11 @@ def test_a_2000_word_article_is_summarised_quickly():
     ]
     text = "\n\n".join(paragraphs)
     assert len(text.split()) >= 2000
-    start = time.perf_counter()
     result = bullets(text, "Council weighs grant")
-    elapsed = time.perf_counter() - start
-    assert result
-    assert elapsed < 1.0  # a sanity bound; the real figure (a few ms) is in the report
+    # How fast is measured by benchmarks/eval_summaries.py (docs/quality.md), not asserted here.
+    assert len(result) == 5
+    sentences = split_sentences(text)
+    assert all(b in sentences and len(b.split()) <= MAX_WORDS for b in result)
 
 
 # -- properties ----------------------------------------------------------------------------------
@@ -360,3 +394,112 @@ def test_any_text_gives_whole_sentences_of_the_cleaned_text(text, title, n):
         assert b in sentences
     for s in lead_sentences(text, n):
         assert s in sentences
+
+
+# -- the languages our feeds carry ---------------------------------------------------------------
+
+# Original short articles: byline, dateline, a "read also" line, the lead, and a sentence too long
+# to be a bullet (over MAX_WORDS words).
+ARTICLES = {
+    "de": (
+        "Von Anna Keller\n\n"
+        "Hamburg (dpa) - Der Senat hat am Dienstag den Bau einer neuen Stadtbahn beschlossen, die "
+        "ab 2031 den Hafen mit den nördlichen Stadtteilen verbinden soll.\n\n"
+        "Lesen Sie auch: Wie andere Städte ihre Bahnen bezahlen\n\n"
+        "Die Strecke wird 14,6 Kilometer lang sein und 19 Haltestellen haben. Bürgermeisterin "
+        "Helga Brandt sprach von einer historischen Entscheidung für die Stadt. Die Kosten liegen "
+        "nach Angaben des Senats bei rund 1,2 Milliarden Euro, von denen der Bund etwa 40 Prozent "
+        "übernehmen will, während der Rest aus dem Haushalt der Stadt, aus Krediten und aus einer "
+        "neuen Abgabe auf Parkplätze in der Innenstadt bezahlt werden soll. Die Opposition hält "
+        "Busse für günstiger. Der Bau soll im nächsten Frühjahr am Fähranleger beginnen.\n"
+    ),
+    "fr": (
+        "Par Claire Dubois\n\n"
+        "LYON (AFP) - Le conseil municipal a approuvé mardi la construction d'une nouvelle ligne "
+        "de tramway qui reliera le port aux quartiers nord à partir de 2031.\n\n"
+        "Lire aussi : comment les autres villes financent leurs tramways\n\n"
+        "La ligne mesurera 14,6 kilomètres et comptera 19 arrêts. Le maire a parlé d'une décision "
+        "historique pour la ville. Le coût est estimé à 1,2 milliard d'euros, dont l'État "
+        "promet de payer environ 40 %, tandis que le reste viendra du budget de la ville, "
+        "d'emprunts et d'une nouvelle taxe sur le stationnement dans le centre historique de la "
+        "ville. L'opposition juge que des bus seraient moins chers. Les travaux doivent commencer "
+        "au printemps prochain près du terminal des ferries.\n"
+    ),
+    "es": (
+        "Por Lucía Romero\n\n"
+        "VALENCIA (EFE) - El ayuntamiento aprobó el martes la construcción de una nueva línea de "
+        "tranvía que unirá el puerto con los barrios del norte a partir de 2031.\n\n"
+        "Lee también: cómo pagan otras ciudades sus tranvías\n\n"
+        "La línea tendrá 14,6 kilómetros y 19 paradas. La alcaldesa habló de una decisión "
+        "histórica para la ciudad. El coste se estima en 1.200 millones de euros, de los que el "
+        "Gobierno central promete pagar cerca del 40 %, mientras que el resto saldrá del "
+        "presupuesto municipal, de créditos bancarios y de una nueva tasa sobre el aparcamiento "
+        "en el centro de la ciudad. La oposición cree que los autobuses serían más baratos. Las "
+        "obras empezarán la próxima primavera junto a la terminal de ferris.\n"
+    ),
+    "pt": (
+        "Por João Almeida\n\n"
+        "PORTO (Lusa) - A câmara municipal aprovou na terça-feira a construção de uma nova linha "
+        "de elétrico que vai ligar o porto aos bairros do norte a partir de 2031.\n\n"
+        "Leia também: como outras cidades pagam os seus elétricos\n\n"
+        "A linha terá 14,6 quilómetros e 19 paragens. O presidente da câmara falou de uma decisão "
+        "histórica para a cidade. O custo está estimado em 1,2 mil milhões de euros, dos quais o "
+        "Governo promete pagar cerca de 40 %, enquanto o resto virá do orçamento municipal, de "
+        "empréstimos bancários e de uma nova taxa sobre o estacionamento no centro histórico da "
+        "cidade. A oposição acha que os autocarros seriam mais baratos. As obras começam na "
+        "próxima primavera junto ao terminal dos ferries.\n"
+    ),
+}
+LEADS = {
+    "de": "Der Senat hat am Dienstag den Bau einer neuen Stadtbahn beschlossen",
+    "fr": "Le conseil municipal a approuvé mardi la construction",
+    "es": "El ayuntamiento aprobó el martes la construcción",
+    "pt": "A câmara municipal aprovou na terça-feira a construção",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(ARTICLES))
+def test_bullets_in_other_languages(lang):
+    text = ARTICLES[lang]
+    sentences = split_sentences(text)
+    assert len(sentences) == 6  # byline and "read also" gone, dateline stripped from the lead
+    assert sentences[0].startswith(LEADS[lang])
+    result = bullets(text)
+    assert len(result) == 3
+    assert result[0].startswith(LEADS[lang])
+    positions = [sentences.index(b) for b in result]
+    assert positions == sorted(positions)
+    assert all(len(b.split()) <= MAX_WORDS for b in result)
+    joined = " ".join(result)
+    for gone in ("Keller", "Dubois", "Romero", "Almeida", "(dpa)", "(AFP)", "(EFE)", "(Lusa)",
+                 "Lesen Sie", "Lire aussi", "Lee también", "Leia também"):
+        assert gone not in joined
+    assert not any("40" in b for b in result)  # the sentence about the cost is too long
+
+
+BOILERPLATE = [
+    "By Jane Okafor and Tom Reyes, Meridian Wire",
+    "Share this article",
+    "Photo: Sam Lee/Meridian",
+    "Advertisement",
+    "We use cookies to improve your experience. By continuing to browse the site you agree to our"
+    " use of cookies, which help us show you the news and offers that are most relevant to you.",
+    "Become a member and support independent journalism. Members read without limits, join our"
+    " events and get the morning briefing about the council, the courts and the harbour.",
+    "Sign up for our newsletter about the tram, the council and the harbour",
+    "Protesters outside the council chamber on Tuesday night. (Photo by Sam Lee/Getty Images)",
+]
+
+
+def test_boilerplate_is_dropped_before_scoring():
+    # Boilerplate that talks about the story's own words (council, tram, harbour) would pull the
+    # text's centroid and change the choice if it were only filtered out after scoring.
+    paragraphs = ARTICLE.split("\n\n")
+    noisy = []
+    for i, paragraph in enumerate(paragraphs):
+        noisy.append(paragraph)
+        noisy.append(BOILERPLATE[i % len(BOILERPLATE)])
+    noisy_text = "\n\n".join(noisy + BOILERPLATE)
+    assert split_sentences(noisy_text) == split_sentences(ARTICLE)
+    for n in range(1, 6):
+        assert bullets(noisy_text, TITLE, max_bullets=n) == bullets(ARTICLE, TITLE, max_bullets=n)

@@ -1404,3 +1404,30 @@ class Store:
             (*params, published, story_id),
         ).fetchone()
         return row[0] if row else None
+
+    def event_members(self, flt: StoryFilter = StoryFilter()) -> list[tuple[int, int, int, int, bool]]:
+        """(story_id, group_id, feeds, published, read) of every story a filter selects that belongs
+        to an event told by several feeds, so the story list can show each event once. A search is
+        narrowed by the caller (who holds the matching ids), so only its scope applies here."""
+        sql, params = self._event_members_query(flt)
+        return self.conn.execute(sql, params).fetchall()
+
+    def _event_members_query(self, flt: StoryFilter) -> tuple[str, list]:
+        where, params, index = self._where(StoryFilter(flt.state, flt.feed_id, flt.folder))
+        columns = "m.story_id, g.id, g.feeds, s.published, s.read"
+        if flt.feed_id is not None:
+            # One feed's stories by its index, each one's group by primary keys.
+            sql = (
+                f"SELECT {columns} FROM stories s INDEXED BY {index}"
+                " CROSS JOIN group_members m ON m.story_id = s.id"
+                f" CROSS JOIN story_groups g ON g.id = m.group_id WHERE g.feeds > 1 AND {where}"
+            )
+        else:
+            # Only multi-feed events (idx_groups_multi), their members by idx_group_members_group
+            # and those stories by primary key: the cost follows the events, not all stories.
+            sql = (
+                f"SELECT {columns} FROM story_groups g INDEXED BY idx_groups_multi"
+                " CROSS JOIN group_members m ON m.group_id = g.id"
+                f" CROSS JOIN stories s ON s.id = m.story_id WHERE g.feeds > 1 AND {where}"
+            )
+        return sql, params

@@ -171,6 +171,23 @@ def test_every_list_query_uses_an_index(store):
         assert "TEMP B-TREE" not in plan, (flt, plan)
 
 
+def test_event_list_query_follows_indexes(store):
+    """Collapsing events in the story list reads only multi-feed events' members, by index: the
+    outer loop is the partial index of multi-feed events (or one feed's stories), the rest are
+    lookups, whatever the filter."""
+    f = store.add_feed("https://one.example/feed", folder="World")
+    for flt in (StoryFilter(), StoryFilter("unread"), StoryFilter("saved"), StoryFilter(folder="World"),
+                StoryFilter(feed_id=f.id), StoryFilter("unread", feed_id=f.id), StoryFilter(query="tram")):
+        sql, params = store._event_members_query(flt)
+        plan = [r[3] for r in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+        outer, rest = plan[0], plan[1:]
+        assert outer in ("SCAN g USING INDEX idx_groups_multi",) or (
+            outer.startswith("SEARCH s USING") and "idx_stories_feed" in outer), (flt, plan)
+        for step in rest:
+            assert step.startswith(("SEARCH", "LIST SUBQUERY")), (flt, plan)
+        assert store.event_members(flt) == []
+
+
 def test_mark_read_returns_only_changed_ids_and_mark_all_read_respects_scope(store):
     f1 = store.add_feed("https://one.example/feed")
     f2 = store.add_feed("https://two.example/feed")

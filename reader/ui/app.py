@@ -136,6 +136,8 @@ class NewsdeskApp(App[None]):
         Binding("n", "next_unread", "Next", tooltip="Open the next unread story", id="next_unread"),
         Binding("p", "prev_unread", "Previous unread", show=False, id="prev_unread"),
         Binding("enter", "open_story", "Open story", show=False, id="open_story"),
+        Binding("l,right", "expand_event", "Unfold an event's stories", show=False, id="expand_event"),
+        Binding("h,left", "collapse_event", "Fold an event into one line", show=False, id="collapse_event"),
         Binding("space", "page", "Page / next unread", show=False, id="page"),
         Binding("m", "toggle_read", "Read", tooltip="Mark read / unread", id="toggle_read"),
         Binding("A", "mark_all_read", "Mark all in view read", show=False, id="mark_all_read"),
@@ -145,6 +147,11 @@ class NewsdeskApp(App[None]):
         Binding("y", "copy_link", "Copy link", show=False, id="copy_link"),
         Binding("E", "open_attachment", "Open attachment (podcast, image …)", show=False, id="open_attachment"),
         Binding("v", "toggle_source", "Article / feed text", show=False, id="toggle_source"),
+        *[
+            Binding(str(n), f"open_source({n})", f"Read source {n} of the summary's sources", show=False,
+                    id=f"open_source_{n}")
+            for n in range(1, 10)
+        ],
         Binding("r", "refresh_all", "Refresh", tooltip="Refresh all feeds", id="refresh_all"),
         Binding("R", "refresh_feed", "Refresh this feed", show=False, id="refresh_feed"),
         Binding("slash", "search", "Search", tooltip="Search all stories", id="search"),
@@ -165,7 +172,7 @@ class NewsdeskApp(App[None]):
     ]
 
     # Actions that only make sense on the main screen (not while a dialog is open).
-    _MAIN_ONLY = {b.action for b in BINDINGS} - {"quit", "command_palette"}
+    _MAIN_ONLY = {b.action.partition("(")[0] for b in BINDINGS} - {"quit", "command_palette"}
 
     def __init__(
         self,
@@ -300,7 +307,18 @@ class NewsdeskApp(App[None]):
         return ", ".join(shown)
 
     def help_rows(self) -> list[tuple[str, str, str]]:
-        return [(self.binding_keys(b), self.describe(b), b.id or "") for b in self.command_bindings()]
+        rows = []
+        for b in self.command_bindings():
+            if (b.id or "").startswith("open_source_"):
+                if b.id != "open_source_1":
+                    continue  # the nine source keys share one line
+                keys = [self.binding_keys(self._binding(f"open_source_{n}")) for n in range(1, 10)]
+                rows.append((" ".join(keys) if keys != [str(n) for n in range(1, 10)] else "1…9",
+                             "Read source 1–9 of the summary",
+                             "open_source_1 … open_source_9"))
+                continue
+            rows.append((self.binding_keys(b), self.describe(b), b.id or ""))
+        return rows
 
     @staticmethod
     def describe(binding: Binding) -> str:
@@ -500,7 +518,7 @@ class NewsdeskApp(App[None]):
         grouped = group_summary(self.store, story.id)
         if grouped is None:
             return []
-        return [Source(g.feed_title, g.title) for g in grouped.sources]
+        return [Source(g.feed_title, g.title, story_id=g.story_id) for g in grouped.sources]
 
     def _with_group(self, story_id: int) -> list[int]:
         """The story, and with mark_group_read every other feed's version of the same event."""
@@ -514,7 +532,7 @@ class NewsdeskApp(App[None]):
 
     def _schedule_read(self, story: Story) -> None:
         self._cancel_read_timer()
-        if story.read:
+        if story.read and not self._group_unread(story.id):
             return
         delay = getattr(self.settings, "mark_read_delay", 0.0)
         if delay is None:
@@ -523,6 +541,11 @@ class NewsdeskApp(App[None]):
             self._mark_opened_read(story.id)
         else:
             self._read_timer = self.set_timer(delay, partial(self._mark_opened_read, story.id))
+
+    def _group_unread(self, story_id: int) -> bool:
+        """Whether another story of the event ``story_id`` belongs to (marked with it) is unread."""
+        others = self._with_group(story_id)[1:]
+        return bool(others) and any(not row.read for row in self.store.story_rows(others))
 
     def _cancel_read_timer(self) -> None:
         if self._read_timer is not None:
@@ -588,7 +611,7 @@ class NewsdeskApp(App[None]):
             if read is not None:
                 self.sidebar.adjust(feed_deltas(self.store.story_rows(changed), read))
                 if self.view.query is not None:
-                    listed = sum(1 for i in changed if self.stories.index_of(i) is not None)
+                    listed = sum(1 for i in changed if self.stories.is_listed(i))
                     if self._search_unread is not None:  # else the recount on its way includes it
                         self._search_unread = max(0, self._search_unread + (-listed if read else listed))
             if saved is not None:
@@ -614,7 +637,20 @@ class NewsdeskApp(App[None]):
             return
         if self.open_story_id == sid:
             self._cancel_read_timer()  # the person decided; the delay must not undo that
-        self.set_read(self._with_group(sid), not story.read)
+        ids = self._with_group(sid)
+        event = self.stories.event_at(self.stories.cursor_index)
+        if event is not None and not self.stories.is_expanded(event[0]) and event[1][0] == sid:
+            # A folded event shows unread while any of its stories is: m reads it, then unreads it.
+            read = self.stories.row_unread(self.stories.cursor_index)
+            if len(ids) == 1 and read:
+                others = sum(1 for row in self.store.story_rows(event[1][1:]) if not row.read)
+                if others:
+                    key = self.binding_keys(self._binding("expand_event")).split(",")[0]
+                    self.notify(f"{others} other {'source stays' if others == 1 else 'sources stay'} unread"
+                                f" ({key} shows them).", markup=False, timeout=3)
+        else:
+            read = not story.read
+        self.set_read(ids, read)
 
     def action_mark_all_read(self) -> None:
         changed = self.store.mark_all_read(self.view)
@@ -713,6 +749,26 @@ class NewsdeskApp(App[None]):
             self.open_story(self.current_id())
         else:
             self.notify("No earlier unread story in this view.", markup=False)
+
+    def action_expand_event(self) -> None:
+        if self._focused_pane() == "stories" and not self.stories.expand_event():
+            if self.stories.event_at(self.stories.cursor_index) is None:
+                self.notify("Only a story told by several feeds unfolds.", markup=False, timeout=2)
+
+    def action_collapse_event(self) -> None:
+        if self._focused_pane() == "stories":
+            self.stories.collapse_event()
+
+    def action_open_source(self, number: int) -> None:
+        """Open the summary panel's source ``number`` (1 is the first listed)."""
+        sources = [s for s in self.summary.sources if s.story_id is not None]
+        if len(sources) < 2:
+            self.notify("Number keys read the sources of a story told by several feeds.", markup=False, timeout=2)
+            return
+        if not 1 <= number <= len(sources):
+            self.notify(f"This story has {len(sources)} sources.", markup=False, timeout=2)
+            return
+        self.open_story(sources[number - 1].story_id)
 
     def action_page(self) -> None:
         hidden = self.main.has_class("-narrow") and not self.has_class("-reading")
@@ -887,7 +943,7 @@ class NewsdeskApp(App[None]):
         if self.view.query is None:
             self.before_search = self.view
         self.load_view(StoryFilter("all", query=query))
-        count = self.stories.row_count
+        count = self.stories.story_count
         self.notify(f"{count} {'story matches' if count == 1 else 'stories match'}; esc leaves the search.", markup=False, timeout=3)
 
     def on_key(self, event) -> None:

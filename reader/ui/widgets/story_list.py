@@ -15,6 +15,10 @@ Public API (the app embeds this widget and binds the keys):
 - messages: ``StoryList.Highlighted(story_id)``, ``StoryList.Selected(story_id)`` (``.control`` is the
   list, so ``@on(StoryList.Selected, "#stories")`` works)
 - ``empty_message``: the line shown when the filter selects nothing
+- events told by several feeds (``collapse_events``, on by default) are listed once, on the line of
+  their newest listed story, with "N sources"; ``toggle_event()``, ``expand_event()``,
+  ``collapse_event()`` show or fold their other stories under it; ``event_at(index)``,
+  ``row_unread(index)``, ``story_count`` (stories listed, folded ones included)
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ from __future__ import annotations
 import re
 import time
 from array import array
+from bisect import bisect_left, bisect_right
 from typing import Callable, ClassVar, Iterable
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -103,8 +109,16 @@ _GONE = object()  # a cached "this id no longer exists", so a deleted story is n
 _UNKNOWN = object()  # "the store cannot say where the next unread story is": scan the list
 
 
-class StoryList(SteadyScrollView, can_focus=True):
-    """Stories of one filter, newest first, one line each; the app binds the keys to the actions."""
+class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
+    """Stories of one filter, newest first, one line each; the app binds the keys to the actions.
+
+    The scroll bindings a ScrollView inherits are dropped: up and down must move the cursor (the
+    app's keys), not scroll the view away from it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+    ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "story-list--unread",
@@ -213,6 +227,19 @@ class StoryList(SteadyScrollView, can_focus=True):
         self._frame: tuple[int, float, bool] | None = None  # (width, now, focused) while painting
         self._source_width = SOURCE_MAX
         self._show_source = True
+        self.collapse_events = True
+        """List an event told by several feeds once (its newest story stands for it)."""
+        # Of the listed stories that belong to an event with two or more of them listed: each
+        # story's event, each event's stories in list order (the first one heads it) and feeds.
+        self._event: dict[int, int] = {}
+        self._members: dict[int, list[int]] = {}
+        self._feeds: dict[int, int] = {}
+        self._expanded: set[int] = set()
+        self._story_count = 0
+        self._member_read: dict[int, bool] = {}
+        self._member_key: dict[int, tuple[int, int]] = {}  # (published, id): list order, reversed
+        self._head_keys: list[tuple[int, int]] = []  # of every event's first story, ascending
+        self._heads: set[int] = set()
 
     # -- state ------------------------------------------------------------------------------
 
@@ -224,6 +251,11 @@ class StoryList(SteadyScrollView, can_focus=True):
     @property
     def row_count(self) -> int:
         return len(self._ids)
+
+    @property
+    def story_count(self) -> int:
+        """Stories the filter selects, the folded stories of events included."""
+        return self._story_count
 
     @property
     def story_ids(self) -> array:
@@ -288,16 +320,174 @@ class StoryList(SteadyScrollView, can_focus=True):
         return source, max(0, width - fixed - (source + 2 if source else 0))
 
     def index_of(self, story_id: int) -> int | None:
-        """Where ``story_id`` is listed (None when it is not)."""
+        """Where ``story_id`` is listed (None when it is not, or is folded into its event)."""
         return self._index_of(story_id, hint=self._cursor)
 
+    def is_listed(self, story_id: int) -> bool:
+        """Whether the filter selects ``story_id`` (on a line of its own or folded into its event)."""
+        return story_id in self._event or self._index_of(story_id, hint=self._cursor) is not None
+
     def move_to(self, story_id: int) -> bool:
-        """Put the cursor on ``story_id``; False (cursor unchanged) when it is not listed."""
+        """Put the cursor on ``story_id``, unfolding its event if it is folded; False (cursor
+        unchanged) when it is not listed."""
         index = self._index_of(story_id)
         if index is None:
-            return False
+            group = self._event.get(story_id)
+            if group is None:
+                return False
+            self._expand(group)
+            index = self._index_of(story_id)
+            if index is None:
+                return False
         self._set_cursor(index)
         return True
+
+    # -- events told by several feeds -------------------------------------------------------
+
+    def event_at(self, index: int) -> tuple[int, list[int], int] | None:
+        """(group id, its listed stories in list order, distinct feeds) of the event the row at
+        ``index`` belongs to, when two or more of its stories are listed; else None."""
+        if not 0 <= index < len(self._ids):
+            return None
+        group = self._event.get(self._ids[index])
+        if group is None:
+            return None
+        return group, self._members[group], self._feeds.get(group, 0)
+
+    def is_expanded(self, group: int) -> bool:
+        return group in self._expanded
+
+    def _head_members(self, story_id: int) -> list[int] | None:
+        """The event's listed stories when ``story_id`` heads an event, else None."""
+        group = self._event.get(story_id)
+        if group is None:
+            return None
+        members = self._members[group]
+        return members if members[0] == story_id else None
+
+    def _folded_unread(self, story_id: int) -> bool | None:
+        """Whether any story of the folded event ``story_id`` heads is unread; None when the row
+        is no folded event (its own read state counts)."""
+        group = self._event.get(story_id)
+        if group is None or group in self._expanded:
+            return None
+        members = self._members[group]
+        if members[0] != story_id:
+            return None
+        return not all(self._member_read.get(m, True) for m in members)
+
+    def row_unread(self, index: int) -> bool:
+        """Whether the row at ``index`` shows as unread (a folded event: any of its stories)."""
+        if not 0 <= index < len(self._ids):
+            return False
+        folded = self._folded_unread(self._ids[index])
+        if folded is not None:
+            return folded
+        row = self._row_at(index)
+        return row is not None and not row.read
+
+    def toggle_event(self) -> bool:
+        """Unfold the event under the cursor, or fold it; False when the row is no event."""
+        event = self.event_at(self._cursor)
+        if event is None:
+            return False
+        if event[0] in self._expanded:
+            return self.collapse_event()
+        return self.expand_event()
+
+    def expand_event(self) -> bool:
+        """Show the stories of the event under the cursor under its line."""
+        event = self.event_at(self._cursor)
+        if event is None or event[0] in self._expanded:
+            return False
+        self._expand(event[0])
+        return True
+
+    def collapse_event(self) -> bool:
+        """Fold the event under the cursor (or whose story it is on) back into one line."""
+        event = self.event_at(self._cursor)
+        if event is None or event[0] not in self._expanded:
+            return False
+        group, members = event[0], event[1]
+        head = self._index_of(members[0], hint=self._cursor)
+        if head is None:
+            return False
+        self._expanded.discard(group)
+        del self._ids[head + 1 : head + len(members)]
+        cursor = self._cursor
+        if head < cursor < head + len(members):
+            cursor = head
+        elif cursor >= head + len(members):
+            cursor -= len(members) - 1
+        self._after_shape_change(cursor)
+        return True
+
+    def _expand(self, group: int) -> None:
+        members = self._members.get(group)
+        if not members or group in self._expanded:
+            return
+        head = self._index_of(members[0], hint=self._cursor)
+        if head is None:
+            return
+        self._expanded.add(group)
+        self._ids[head + 1 : head + 1] = array("q", members[1:])
+        self._after_shape_change(self._cursor if self._cursor <= head else self._cursor + len(members) - 1)
+
+    def _after_shape_change(self, cursor: int) -> None:
+        self.virtual_size = Size(0, len(self._ids))
+        self._strips.clear()
+        self._cursor = max(0, min(cursor, len(self._ids) - 1))
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self._announce()
+
+    def _fold(self, flt: StoryFilter, ids: list[int]) -> array:
+        """The rows of ``ids``: each event told by several feeds once, at its first listed story,
+        followed by its other stories when it is unfolded."""
+        self._event, self._members, self._feeds = {}, {}, {}
+        self._member_read, self._member_key, self._head_keys, self._heads = {}, {}, [], set()
+        if not self.collapse_events or not ids:
+            return array("q", ids)
+        rows = self.store.event_members(flt)
+        if not rows:
+            return array("q", ids)
+        group_of = {r[0]: r[1] for r in rows}
+        feeds = {r[1]: r[2] for r in rows}
+        listed: dict[int, list[int]] = {}
+        if flt.query is None:
+            # Newest first: an event's first listed story is its newest, no need to walk the list.
+            ordered = sorted(rows, key=lambda r: (r[3], r[0]), reverse=True)
+            for story_id, group, *_ in ordered:
+                listed.setdefault(group, []).append(story_id)
+        else:
+            for story_id in ids:
+                group = group_of.get(story_id)
+                if group is not None:
+                    listed.setdefault(group, []).append(story_id)
+        listed = {g: m for g, m in listed.items() if len(m) > 1}
+        if not listed:
+            return array("q", ids)
+        self._members = listed
+        self._feeds = {g: feeds[g] for g in listed}
+        self._event = {story_id: g for g, members in listed.items() for story_id in members}
+        self._member_read = {r[0]: bool(r[4]) for r in rows if r[0] in self._event}
+        self._member_key = {r[0]: (r[3], r[0]) for r in rows if r[0] in self._event}
+        self._head_keys = sorted(self._member_key[members[0]] for members in listed.values())
+        self._heads = {members[0] for members in listed.values()}
+        self._expanded &= listed.keys()
+        # Every story but an event's first leaves its place; an unfolded event's follow its first.
+        away = {story_id for members in listed.values() for story_id in members[1:]}
+        if not self._expanded:
+            return array("q", [i for i in ids if i not in away])
+        after = {listed[g][0]: listed[g][1:] for g in self._expanded}
+        out = array("q")
+        for story_id in ids:
+            if story_id not in away:
+                out.append(story_id)
+                tail = after.get(story_id)
+                if tail:
+                    out.extend(tail)
+        return out
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -313,12 +503,18 @@ class StoryList(SteadyScrollView, can_focus=True):
         old_index = self._cursor
         screen_row = old_index - self.scroll_offset.y
         self._filter = flt
-        self._ids = array("q", self.store.story_ids(flt))
+        if not same_filter:
+            self._expanded.clear()
+        ids = self.store.story_ids(flt)
+        self._story_count = len(ids)
+        self._ids = self._fold(flt, ids)
         self._rows.clear()
         self._strips.clear()
         self.virtual_size = Size(0, len(self._ids))
 
         index = self._index_of(keep_story_id, hint=old_index) if keep_story_id is not None else None
+        if index is None and keep_story_id in self._event:  # folded into its event: the event's line
+            index = self._index_of(self._members[self._event[keep_story_id]][0], hint=old_index)
         if index is None:
             index = old_index if same_filter else 0
             if not same_filter:
@@ -347,6 +543,12 @@ class StoryList(SteadyScrollView, can_focus=True):
         changed = set(story_ids)
         for story_id in changed:
             self._rows.discard(story_id)
+        # An event's line shows whether any of its stories is unread.
+        members = [i for i in changed if i in self._event]
+        if members:
+            for row in self.store.story_rows(members):
+                self._member_read[row.id] = row.read
+            changed |= {self._members[self._event[i]][0] for i in members}
         # Repaint only the lines on screen that show those stories: a smaller screen update.
         top = self.scroll_offset.y
         for index in range(top, min(top + self._page_height(), len(self._ids))):
@@ -521,11 +723,48 @@ class StoryList(SteadyScrollView, can_focus=True):
             if row is None:
                 return _UNKNOWN
             key = (row.published, row.id)
+        if self._expanded:
+            return _UNKNOWN  # unfolded stories are out of date order: look row by row
+        # The nearest folded event with an unread story, and the nearest unread story that is not
+        # folded away (a folded one counts at its event's line): whichever comes first.
+        head = self._nearest_unread_event(key, backwards)
         story_id = seek(self._filter, *key, backwards=backwards)
-        if story_id is None:
+        while story_id is not None and story_id in self._event and story_id not in self._heads:
+            at = self._member_key[story_id]
+            if head is not None and (at > head if backwards else at < head):
+                story_id = None  # past the event's line: that comes first
+                break
+            story_id = seek(self._filter, *at, backwards=backwards)
+        candidates = [head] if head is not None else []
+        if story_id is not None:
+            at = self._member_key.get(story_id) or self._row_key(story_id)
+            if at is not None:
+                candidates.append(at)
+        if not candidates:
             return None
-        found = self._index_of(story_id, hint=self._cursor)
+        best = min(candidates) if backwards else max(candidates)
+        found = self._index_of(best[1], hint=self._cursor)
         return _UNKNOWN if found is None else found
+
+    def _row_key(self, story_id: int) -> tuple[int, int] | None:
+        rows = self.store.story_rows([story_id])
+        return (rows[0].published, rows[0].id) if rows else None
+
+    def _nearest_unread_event(self, key: tuple[int, int], backwards: bool) -> tuple[int, int] | None:
+        """The list key of the nearest folded event past ``key`` with an unread story."""
+        keys = self._head_keys
+        if not keys:
+            return None
+        if backwards:
+            i = bisect_right(keys, key)
+            steps = range(i, len(keys))
+        else:
+            i = bisect_left(keys, key)
+            steps = range(i - 1, -1, -1)
+        for j in steps:
+            if self._folded_unread(keys[j][1]):
+                return keys[j]
+        return None
 
     def _find_unread(self, positions: range) -> int | None:
         """The first position in ``positions`` whose story is unread, checking in growing chunks."""
@@ -547,7 +786,8 @@ class StoryList(SteadyScrollView, can_focus=True):
                 for row in self.store.story_rows(missing):
                     read[row.id] = row.read
             for i, story_id in zip(part, wanted):
-                if read.get(story_id) is False:
+                folded = self._folded_unread(story_id) if self._event else None
+                if folded or (folded is None and read.get(story_id) is False):
                     return i
             start += chunk
             chunk = min(chunk * 2, SEARCH_CHUNK_MAX)
@@ -615,13 +855,28 @@ class StoryList(SteadyScrollView, can_focus=True):
             return Strip.blank(width, self._row_styles(True, False, focused)[0])
         selected = index == self._cursor
         age = format_age(row.published, now)
+        shape = self._shape(row.id, index) if self._event else None
+        read = row.read if shape is None or shape[0] != "event" else not shape[3]
         key = (row.id, width, selected, focused, row.read, row.saved, age, row.title,
-               row.feed_title, self._show_source, self._source_width)
+               row.feed_title, self._show_source, self._source_width, shape)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._render_row(row, width, self._row_styles(row.read, selected, focused), age)
+            strip = self._render_row(row, width, self._row_styles(read, selected, focused), age, shape)
             self._strips.set(key, strip)
         return strip
+
+    def _shape(self, story_id: int, index: int) -> tuple | None:
+        """("event", sources, unfolded, any unread) for an event's line, ("source", last) for one
+        of an unfolded event's other stories, None for a story of its own."""
+        group = self._event.get(story_id)
+        if group is None:
+            return None
+        members = self._members[group]
+        unfolded = group in self._expanded
+        if members[0] == story_id:
+            unread = not all(self._member_read.get(m, True) for m in members)
+            return ("event", self._feeds.get(group, len(members)), unfolded, unread)
+        return ("source", story_id == members[-1])
 
     def _row_styles(self, read: bool, selected: bool, focused: bool) -> tuple[Style, ...]:
         """Styles of a row's text, saved mark, source and age (cached until the styles change).
@@ -659,22 +914,42 @@ class StoryList(SteadyScrollView, can_focus=True):
         )
 
     def _render_row(
-        self, row: StoryRow, width: int, styles: tuple[Style, ...], age: str
+        self, row: StoryRow, width: int, styles: tuple[Style, ...], age: str, shape: tuple | None = None
     ) -> Strip:
         """One story as a line of exactly ``width`` cells. Feed text goes in as plain segments,
-        never as markup, so "[bold]" or "[@click=...]" in a title is shown as typed."""
+        never as markup, so "[bold]" or "[@click=...]" in a title is shown as typed.
+
+        An event told by several feeds shows "3 sources" where the feed goes and ▸ (folded) or
+        ▾ (unfolded) before its title; its other stories, unfolded, hang under it with their feed."""
         text_style, saved_style, source_style, age_style = styles
         # " ● Source  Title…  3h ": one mark, ★ for a saved story (bold while unread) else ● unread.
         source_width, title_width = self.columns(width)
+        read = row.read if shape is None or shape[0] != "event" else not shape[3]
         if row.saved:
             segments = [Segment(" ", text_style), Segment("★", saved_style), Segment(" ", text_style)]
         else:
-            segments = [Segment("   " if row.read else " ● ", text_style)]
+            segments = [Segment("   " if read else " ● ", text_style)]
+        source = one_line(row.feed_title)
+        title = one_line(row.title)
+        badge = ""  # "3 sources" after the title when there is no feed column to hold it
+        if shape is not None and shape[0] == "event":
+            sources = f"{shape[1]} sources"
+            title = ("▾ " if shape[2] else "▸ ") + title
+            if source_width:
+                source = sources
+            elif title_width > 2 * len(sources):
+                badge = sources
+        elif shape is not None:
+            title = ("└ " if shape[1] else "├ ") + (title if source_width else f"{source}: {title}")
         if source_width:
-            segments.append(Segment(fit(one_line(row.feed_title), source_width), source_style))
+            segments.append(Segment(fit(source, source_width), source_style))
             segments.append(Segment("  ", text_style))
+        if badge:
+            segments += [Segment(fit(title, title_width - len(badge) - 1), text_style),
+                         Segment(" ", text_style), Segment(badge, source_style)]
+        else:
+            segments.append(Segment(fit(title, title_width), text_style))
         segments += [
-            Segment(fit(one_line(row.title), title_width), text_style),
             Segment(" ", text_style),
             Segment(age.rjust(AGE_WIDTH)[-AGE_WIDTH:], age_style),
             Segment(" ", text_style),

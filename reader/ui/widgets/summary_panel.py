@@ -27,6 +27,7 @@ class Source:
     feed_title: str
     title: str
     url: str | None = None
+    story_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def summary_for(store: Any, story: Story, text: str) -> SummaryData:
     grouped = group_summary(store, story.id)
     if grouped is not None:
         sources = tuple(
-            Source(g.feed_title, g.title, getattr(store.get_story(g.story_id), "url", None))
+            Source(g.feed_title, g.title, getattr(store.get_story(g.story_id), "url", None), g.story_id)
             for g in grouped.sources
         )
         return SummaryData(tuple(grouped.bullets), sources, grouped.feeds)
@@ -162,10 +163,15 @@ class SummaryPanel(FlowScroll, can_focus=True):
         else:
             items.append(("", Content.styled("Nothing to summarise: this story has no text.", "$foreground-muted")))
         if self.feeds > 1:
-            items += [("", ""), ("", Content.styled("Sources", "bold"))]
-            for source in self.sources:
+            numbered = len(self.sources) <= 9 and all(s.story_id is not None for s in self.sources)
+            heading = Content.styled("Sources", "bold")
+            if numbered:
+                heading += Content.styled(f"  (1–{len(self.sources)}: read one)", "$foreground-muted")
+            items += [("", ""), ("", heading)]
+            for n, source in enumerate(self.sources, 1):
                 text = Content.assemble((one_line(source.feed_title), "bold"), ": ", one_line(source.title))
-                items.append((Content.styled("– ", "$accent"), text))
+                mark = Content.styled(f"{n} " if numbered else "– ", "bold $accent")
+                items.append((mark, text))
                 if source.url:
                     items.append(("  ", Content.styled(safe_url(source.url), "$foreground-muted")))
         self.query_one(HangingList).set_items(items)

@@ -22,6 +22,7 @@ import functools
 import re
 import socket
 import ssl
+import sys
 import time
 import zlib
 from collections.abc import Iterator
@@ -47,9 +48,12 @@ try:  # br is only accepted from a decoder whose output can be bounded (brotli >
 except (AttributeError, TypeError):
     brotli = None  # type: ignore[assignment]
 
+# httpx's __init__ imports its command-line client, and with it rich and click: 40-100 ms at every
+# start, for a ``main`` we never call. A None entry makes that import fail, and httpx goes on without.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
 if TYPE_CHECKING:
-    # Imported where used: httpx's __init__ loads its command-line client and with it rich, which
-    # the core must not pull in just by being imported.
+    # Imported where used: a command that never fetches does not pay for loading httpx.
     import httpx
 
 USER_AGENT = f"Newsdesk/{__version__} (+https://github.com/newsdesk)"

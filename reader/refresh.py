@@ -1,7 +1,8 @@
 """The refresh pipeline: which feeds are due → fetch → parse (worker processes) → decide → store.
 
 Fetching is asynchronous (one HTTP client, bounded concurrency); parsing runs in a process pool so
-both cores parse while the network waits; the store is written from one place, a feed at a time.
+both cores parse while the network waits; the store is written from one thread of its own, many
+feeds to a transaction, so the event loop never waits for the database.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import queue
 import re
 import threading
 import time
@@ -19,7 +21,6 @@ from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
-from reader.cluster import group_new_stories
 from reader.fetch import Fetcher, FetchLimits, without_credentials
 from reader.models import (
     Clock,
@@ -30,7 +31,6 @@ from reader.models import (
     RefreshSummary,
     system_clock,
 )
-from reader.parse import parse_feed
 from reader.store import FeedExists, Store
 
 Progress = Callable[[int, int, FeedRefresh], None]
@@ -42,6 +42,9 @@ DEMO_HOST_SUFFIX = ".invalid"
 # archive, or a generator gone wrong) must not bury every other feed or stall the refresh.
 MAX_STORIES_PER_FETCH = 5_000
 PARSER_CRASHED = "could not read the feed: the parser process died on it (out of memory, or a crash)"
+# A write transaction takes what has queued up, up to this many stories: the app's own writes
+# (marking read) wait for it, so it must stay short.
+BATCH_STORIES = 2_000
 
 
 class AddFeedError(Exception):
@@ -106,8 +109,20 @@ def _capped(parsed: ParsedFeed | None) -> ParsedFeed | None:
     )
 
 
+def parse_feed(
+    body: bytes, url: str, content_type: str | None = None, charset: str | None = None
+) -> ParsedFeed:
+    """``reader.parse.parse_feed``, imported on first use: a refresh where every feed answers 304
+    never loads the parser, and a worker process loads it when it gets its first feed."""
+    from reader.parse import parse_feed as parse
+
+    return parse(body, url, content_type, charset)
+
+
 def store_result(store: Store, feed: Feed, fetched: FetchResult, parsed: ParsedFeed | None) -> FeedRefresh:
-    """Write one feed's fetch (and parse) result in one transaction."""
+    """Write one feed's fetch (and parse) result in one transaction (or in the one already open)."""
+    from reader.cluster import group_new_stories
+
     parsed = _capped(parsed)
     fields, error = decide(feed, fetched, parsed, store.now())
     new = updated = 0
@@ -191,6 +206,107 @@ class _Parser:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+class _Writer:
+    """Writes results from a thread of its own, several feeds to a transaction.
+
+    The event loop only hands a result over and goes on fetching; SQLite lets other threads run
+    while it works. A transaction takes whatever has queued up while the last one was written (at
+    most BATCH_STORIES stories), and each feed in it is a savepoint, so a bug costs one feed.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="newsdesk-store", daemon=True)
+        self._thread.start()
+
+    def write(
+        self, feed: Feed, fetched: FetchResult | None, parsed: ParsedFeed | None, bug: Exception | None = None
+    ) -> asyncio.Future:
+        """Queue one feed's result (or the bug that stopped it); the future gets its FeedRefresh
+        once it is committed."""
+        future = asyncio.get_running_loop().create_future()
+        self._queue.put((feed, fetched, parsed, bug, future))
+        return future
+
+    def close(self) -> None:
+        """Write what is queued, then stop the thread."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            stories = _story_count(item[2])
+            while stories < BATCH_STORIES:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+                stories += _story_count(item[2])
+            results = self._write(batch)
+            for (*_, future), result in zip(batch, results):
+                _resolve(future, result)
+
+    def _write(self, batch: list[tuple]) -> list[FeedRefresh]:
+        store = self.store
+        try:
+            with store.write():
+                results = []
+                for feed, fetched, parsed, bug, _ in batch:
+                    try:
+                        with store.savepoint():
+                            results.append(self._write_one(feed, fetched, parsed, bug))
+                    except Exception as exc:  # a bug must cost one feed, not the whole refresh
+                        results.append(_store_failure(store, feed, exc))
+                return results
+        except Exception:  # the transaction itself failed (a lock held too long): feed by feed
+            return [
+                self._write_one(feed, fetched, parsed, bug, catch=True)
+                for feed, fetched, parsed, bug, _ in batch
+            ]
+
+    def _write_one(
+        self,
+        feed: Feed,
+        fetched: FetchResult | None,
+        parsed: ParsedFeed | None,
+        bug: Exception | None,
+        catch: bool = False,
+    ) -> FeedRefresh:
+        if bug is None and fetched is not None:
+            try:
+                return store_result(self.store, feed, fetched, parsed)
+            except Exception as exc:
+                if not catch:
+                    raise
+                bug = exc
+        return _store_failure(self.store, feed, bug or RuntimeError("nothing was fetched"))
+
+
+def _story_count(parsed: ParsedFeed | None) -> int:
+    return 1 + (len(parsed.stories) if parsed is not None else 0)
+
+
+def _resolve(future: asyncio.Future, result: FeedRefresh) -> None:
+    def resolve() -> None:
+        if not future.done():  # cancelled meanwhile
+            future.set_result(result)
+
+    try:
+        future.get_loop().call_soon_threadsafe(resolve)
+    except RuntimeError:  # the loop has closed (the refresh was interrupted); the write stands
+        pass
+
+
 async def refresh_async(
     store: Store,
     feeds: list[Feed],
@@ -203,6 +319,7 @@ async def refresh_async(
     total = len(feeds)
     done = 0
     results: list[FeedRefresh] = []
+    writer = _Writer(store)
 
     async with Fetcher(limits or FetchLimits(), clock=store.clock) as fetcher:
 
@@ -212,9 +329,9 @@ async def refresh_async(
                 parsed = None
                 if fetched.error is None and not fetched.not_modified:
                     parsed = await parser.parse(fetched)
-                return store_result(store, feed, fetched, parsed)
             except Exception as exc:  # a bug must cost one feed, not the whole refresh
-                return _store_failure(store, feed, exc)
+                return await writer.write(feed, None, None, exc)
+            return await writer.write(feed, fetched, parsed)
 
         try:
             for next_done in asyncio.as_completed([one(f) for f in feeds]):
@@ -224,6 +341,7 @@ async def refresh_async(
                 if on_progress is not None:
                     on_progress(done, total, result)
         finally:
+            writer.close()
             parser.close()
     return results
 
@@ -256,8 +374,9 @@ def refresh(
             n = workers or os.cpu_count() or 1
             executor = ProcessPoolExecutor(max_workers=n, mp_context=_pool_context())
             # Fork the workers now, before the event loop's threads exist; don't wait for them.
+            # They import the parser with their first feed: a refresh of 304s never needs it.
             for i in range(n):
-                executor.submit(_warm_n, i)
+                executor.submit(_started, i)
         try:
             results = asyncio.run(
                 refresh_async(store, fetchable, on_progress=on_progress, limits=limits, executor=executor)
@@ -269,9 +388,8 @@ def refresh(
     return RefreshSummary(feeds=tuple(results) + tuple(skipped), elapsed=time.perf_counter() - started)
 
 
-def _warm_n(_: int) -> None:
-    # Import the parser in each worker up front so the first feed does not pay for it.
-    import reader.parse  # noqa: F401
+def _started(_: int) -> None:
+    pass
 
 
 def normalise_url(text: str) -> str:

@@ -575,6 +575,22 @@ class Store:
             else:
                 self.conn.execute("COMMIT")
 
+    @contextmanager
+    def savepoint(self) -> Iterator["Store"]:
+        """A part of a write transaction that fails alone: an exception undoes only what was
+        written inside it (and propagates). Opens a transaction when none is open."""
+        with self.write():
+            self.conn.execute("SAVEPOINT part")
+            try:
+                yield self
+            except BaseException:
+                if self.conn.in_transaction:  # SQLite may have rolled back the whole transaction
+                    self.conn.execute("ROLLBACK TO part")
+                    self.conn.execute("RELEASE part")
+                raise
+            else:
+                self.conn.execute("RELEASE part")
+
     def now(self) -> int:
         return int(self.clock())
 

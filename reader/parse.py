@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import codecs
+import dataclasses
 import hashlib
 import html
 import io
@@ -47,6 +48,12 @@ MAX_UID_CHARS = 1_024
 MAX_HTML_FIELD_CHARS = 2_000_000  # summary and content
 MAX_TEXT_CHARS = 200_000
 MAX_ENCLOSURES = 50
+# Caps on the shape of a document, applied before any parser reads it. feedparser's SAX path looks
+# each attribute up by a linear scan of the others (quadratic: 10,000 on one element take 0.75 s),
+# and it keeps every open element on its stacks (~700 bytes a level: 1,000,000 levels, 650 MB).
+# Real feeds stay far below both: at most 11 attributes and 18 levels in the shared corpus.
+MAX_ATTRIBUTES = 100
+MAX_NESTING = 1_000
 UNTITLED = "(untitled)"
 UNTITLED_WORDS = 12
 # Dates outside years 1..9999 are nonsense (and some would overflow a datetime).
@@ -123,13 +130,20 @@ def _parse(
     if mime == "text/html" or _HTML_START.match(body[:4096]):
         if _FEED_ROOT.search(body) is None:
             return ParsedFeed(error="not a feed: got an HTML page")
+    body, crowded = _thin_crowded_elements(body)
+    parsed = None
     if fast:
         from reader.fastparse import fast_parse  # imported here: fastparse imports this module
 
         parsed = fast_parse(body, url, charset, bom_charset)
-        if parsed is not None:
-            return parsed
-    return _parse_xml(body, url, charset, bom_charset)
+    if parsed is None:
+        parsed = _parse_xml(body, url, charset, bom_charset)
+    if crowded and parsed.error is None:
+        warning = f"an element had more than {MAX_ATTRIBUTES} attributes; the rest were ignored"
+        parsed = dataclasses.replace(
+            parsed, warning="; ".join(w for w in (warning, parsed.warning) if w)
+        )
+    return parsed
 
 
 # --- bytes: compression, encodings, sniffing -----------------------------------------------------
@@ -246,6 +260,67 @@ def _defuse_entities(body: bytes) -> tuple[bytes, str | None]:
     return kept + rest, warning
 
 
+# --- the shape of a document: attributes per element, depth --------------------------------------
+
+# An attribute as expat reads one (whitespace, name, "=", a quoted value, which holds no "<"), and
+# an element with more than MAX_ATTRIBUTES of them: group 1 ends after the last one kept. Each
+# part can match in one way only, so a failed attempt costs the length of the tag, not more.
+_ATTRIBUTE = rb"""\s+[^\s<>=/"']+\s*=\s*(?:"[^"<]*"|'[^'<]*')"""
+_CROWDED_ELEMENT = re.compile(
+    rb"""(<[^\s<>/!?][^\s<>/="']*(?:%s){%d})(?:%s)+""" % (_ATTRIBUTE, MAX_ATTRIBUTES, _ATTRIBUTE)
+)
+
+
+def _thin_crowded_elements(body: bytes) -> tuple[bytes, bool]:
+    """Keep the first MAX_ATTRIBUTES attributes of any element that has more; say if any had.
+
+    Also inside CDATA sections and comments: a regular expression cannot tell, and an HTML tag with
+    a hundred attributes is no more real there.
+    """
+    thinned, count = _CROWDED_ELEMENT.subn(rb"\1", body)
+    return thinned, count > 0
+
+
+# A tag as either of feedparser's parsers might read one: "<name" or "</name", or "<>" (which its
+# forgiving parser reads as the last tag again); then what follows it up to the next "<" or ">".
+_TAG = re.compile(rb"<(/?)([^\s<>/!?][^\s<>/]*|(?=>))([^<>]*)(>?)")
+
+
+def _nested_deeper_than(body: bytes, limit: int) -> bool:
+    """Whether more than ``limit`` elements are ever open at once, counted as a forgiving parser
+    nests them.
+
+    An end tag closes the nearest open element of its name (ignoring case) and all opened inside
+    it; an end tag with no open element of its name closes nothing; "<x/>" opens nothing. Tags in
+    CDATA sections, comments and declarations are counted as well: where those end is exactly
+    what a hostile document could make two parsers disagree on, and counting too many is safe
+    (an unclosed "<br>" in a story's HTML is closed with the element that holds it).
+    """
+    if body.count(b"<") - body.count(b"</") <= limit:
+        return False
+    stack: list[bytes] = []
+    open_by_name: dict[bytes, int] = {}  # names on the stack: an end tag finds its element in O(1)
+    for match in _TAG.finditer(body):
+        closing, name, rest, end = match.groups()
+        name = name.lower()
+        if closing:
+            if name and name in open_by_name:
+                while True:
+                    top = stack.pop()
+                    if open_by_name[top] == 1:
+                        del open_by_name[top]
+                    else:
+                        open_by_name[top] -= 1
+                    if top == name:
+                        break
+        elif not (end and rest.endswith(b"/")):
+            stack.append(name)
+            open_by_name[name] = open_by_name.get(name, 0) + 1
+            if len(stack) > limit:
+                return True
+    return False
+
+
 # --- RSS and Atom ---------------------------------------------------------------------------------
 
 
@@ -254,6 +329,12 @@ def _parse_xml(body: bytes, url: str, charset: str | None, bom_charset: str | No
     body, entity_warning = _defuse_entities(body)
     if entity_warning:
         warnings.append(entity_warning)
+    # lxml stops at 256 levels by itself, so only feedparser's documents need counting
+    if _nested_deeper_than(body, MAX_NESTING):
+        return ParsedFeed(
+            error=f"the feed is nested too deeply to read: more than {MAX_NESTING:,} elements"
+            " inside one another, which no real feed has"
+        )
     declared_name, use_charset = _charset_for_feedparser(body, charset, bom_charset)
     headers = {
         "content-type": "application/xml" + (f"; charset={use_charset}" if use_charset else "")

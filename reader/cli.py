@@ -14,36 +14,15 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
-from urllib.parse import urlsplit, urlunsplit
 
 from reader import __version__, paths
 from reader.models import FeedRefresh, StoryFilter, StoryRow
 from reader.store import Store, StoreError
-from reader.text import clean_text, one_line
+from reader.text import clean_text, one_line, safe_url
 
 
 class CliError(Exception):
     """One clear line for the user, and a non-zero exit status."""
-
-
-def safe_url(url: str | None) -> str:
-    """A URL fit to show: no user:password@, no control characters."""
-    if not url:
-        return ""
-    try:
-        parts = urlsplit(url)
-        if parts.username or parts.password:
-            host = parts.hostname or ""
-            if ":" in host:
-                host = f"[{host}]"  # IPv6
-            if parts.port:
-                host = f"{host}:{parts.port}"
-            parts = parts._replace(netloc=host)
-        return one_line(urlunsplit(parts))
-    except ValueError:  # not even a URL ("http://[::1"): show it anyway, without any user:password@
-        from reader.fetch import url_without_userinfo
-
-        return one_line(url_without_userinfo(url))
 
 
 def format_time(ts: int | None, plain: bool) -> str:

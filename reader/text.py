@@ -16,12 +16,14 @@ from __future__ import annotations
 import html
 import re
 from itertools import repeat
+from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
     "clean_text",
     "one_line",
     "html_to_text",
     "html_to_title",
+    "safe_url",
     "MAX_HTML_CHARS",
     "MAX_TEXT_CHARS",
 ]
@@ -78,6 +80,42 @@ def one_line(s: str) -> str:
     if not s:
         return ""
     return " ".join(clean_text(s).split())
+
+
+def safe_url(url: str | None) -> str:
+    """A URL fit to show: one line, no control characters or escapes, and never a password.
+
+    ``user:password@`` goes even from a URL that does not parse ("http://u:pw@[::1"): then
+    everything from the ``//`` to the authority's last ``@`` is dropped.
+    """
+    url = one_line(url) if url else ""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        if parts.username or parts.password:
+            host = parts.hostname or ""
+            if ":" in host:
+                host = f"[{host}]"  # IPv6
+            if parts.port:
+                host = f"{host}:{parts.port}"
+            parts = parts._replace(netloc=host)
+        return urlunsplit(parts)
+    except ValueError:  # not even a URL: show it, but without its user:password@
+        return _without_userinfo(url)
+
+
+_USERINFO = re.compile(r"(?<=//)[^/?#@\s]*@")
+
+
+def _without_userinfo(url: str) -> str:
+    start = url.find("://")
+    if start == -1:
+        return _USERINFO.sub("", url)
+    start += 3
+    end = min((i for i in (url.find(c, start) for c in "/?#") if i != -1), default=len(url))
+    at = url.rfind("@", start, end)
+    return url if at == -1 else url[:start] + url[at + 1 :]
 
 
 # --- HTML ----------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.cli import main, safe_url
+from reader.cli import main
 from reader.models import ParsedStory
 from reader.store import Store
 from tests.conftest import DATA, T0
@@ -178,10 +178,6 @@ def test_import_newsboat_urls(db_path):
 def test_export_to_stdout_is_opml(filled, db_path):
     code, out, _ = run(db_path, "export")
     assert code == 0 and out.lstrip().startswith("<?xml") and "World Wire" in out
-
-
-def test_credentials_in_urls_are_never_shown():
-    assert safe_url("https://bob:hunter2@example.org:8443/feed?x=1") == "https://example.org:8443/feed?x=1"
 
 
 def test_config_path_and_defaults(tmp_path, monkeypatch):

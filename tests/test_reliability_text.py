@@ -21,12 +21,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reader.cli import main, safe_url
+from reader.cli import main
 from reader.fetch import FetchLimits
 from reader.models import StoryFilter
 from reader.parse import parse_feed
 from reader.refresh import refresh
 from reader.store import Store
+from reader.text import safe_url
 from tests.conftest import CORPUS, T0, FakeClock
 
 LIMITS = FetchLimits(connect_timeout=2, read_timeout=5, total_timeout=20)

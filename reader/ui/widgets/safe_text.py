@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import time
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from reader import text as core_text
+from reader.text import safe_url as safe_url  # one function for the CLI and the app
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~\"'&=:$%^;,?@/])")
@@ -24,27 +25,6 @@ def clean(text: str | None) -> str:
 def one_line(text: str | None) -> str:
     """Text on one line with runs of whitespace collapsed."""
     return core_text.one_line(text) if text else ""
-
-
-def safe_url(url: str | None) -> str:
-    """A URL fit to show: no user:password@, no control characters."""
-    url = one_line(url)
-    if not url:
-        return ""
-    try:
-        parts = urlsplit(url)
-        if parts.username or parts.password:
-            host = parts.hostname or ""
-            if ":" in host:
-                host = f"[{host}]"  # IPv6
-            if parts.port:
-                host = f"{host}:{parts.port}"
-            parts = parts._replace(netloc=host)
-        return urlunsplit(parts)
-    except ValueError:  # not even a URL ("http://[::1"): show it, but never its user:password@
-        from reader.fetch import url_without_userinfo
-
-        return url_without_userinfo(url)
 
 
 def is_web_url(url: str | None) -> bool:

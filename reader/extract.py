@@ -793,7 +793,9 @@ async def _article_outcome(story: Story, fetcher: Fetcher, executor: Executor | 
         return _Outcome(html_to_markdown(story.content, story.url) or None, None, "feed", True)
     if not _is_web_link(story.url):
         return _Outcome(None, "the story has no web page to fetch", "feed", True)
-    fetched = await fetcher.fetch(story.url)
+    from reader.fetch import ACCEPT_PAGE
+
+    fetched = await fetcher.fetch(story.url, accept=ACCEPT_PAGE)
     page_url = fetched.final_url or story.url
     if fetched.error:
         permanent = fetched.status in _PERMANENT_STATUSES

@@ -16,13 +16,16 @@ size limit counts decoded bytes and a compression bomb stops at the limit withou
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import email.utils
 import errno
 import functools
+import os
 import re
 import socket
 import ssl
 import sys
+import threading
 import time
 import zlib
 from collections.abc import Iterator
@@ -61,6 +64,8 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9,"
     " application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, text/html;q=0.7, */*;q=0.5"
 )
+# For a story's web page (article extraction) rather than a feed.
+ACCEPT_PAGE = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 ACCEPT_ENCODING = "gzip, deflate, br" if brotli is not None else "gzip, deflate"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECT_STATUSES = frozenset({301, 308})
@@ -153,7 +158,7 @@ class Fetcher:
                 "Accept": ACCEPT,
                 "Accept-Encoding": ACCEPT_ENCODING,
             },
-            verify=_tls_context(),
+            verify=_tls().context,  # its CA bundle is loaded before the first https request
             transport=self._transport,
             event_hooks={"response": [_check_redirect]},
         )
@@ -168,11 +173,17 @@ class Fetcher:
             await client.aclose()
 
     async def fetch(
-        self, url: str, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        *,
+        accept: str | None = None,
     ) -> FetchResult:
         """GET ``url``, conditionally when ``etag``/``last_modified`` are given.
 
-        A result with ``error`` set has nothing to parse, whatever its ``status`` says.
+        ``accept`` replaces the Accept header, which asks for feeds (``ACCEPT_PAGE`` for a web
+        page). A result with ``error`` set has nothing to parse, whatever its ``status`` says.
         """
         import httpx
 
@@ -180,7 +191,7 @@ class Fetcher:
             raise RuntimeError("use 'async with Fetcher() as fetcher' before fetching")
         progress = _Progress()
         try:
-            result = await self._fetch(url, etag, last_modified, progress)
+            result = await self._fetch(url, etag, last_modified, accept, progress)
         except _FetchError as exc:
             error = str(exc)
         except TimeoutError:
@@ -199,14 +210,19 @@ class Fetcher:
         )
 
     async def _fetch(
-        self, url: str, etag: str | None, last_modified: str | None, progress: _Progress
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        accept: str | None,
+        progress: _Progress,
     ) -> FetchResult:
         import httpx
 
         client = self._client
         assert client is not None
         target = _http_url(url, "unsupported URL scheme")
-        headers = {}
+        headers = {"Accept": accept} if accept else {}
         # A validator that cannot go in a header is dropped: the fetch is then merely unconditional.
         if etag and _header_safe(etag):
             headers["If-None-Match"] = etag
@@ -217,6 +233,8 @@ class Fetcher:
             remaining = self.limits.total_timeout - progress.spent
             if remaining <= 0:
                 raise TimeoutError
+            if target.scheme == "https":
+                await _tls().ready()
             async with self._slot(target.host):
                 started = time.perf_counter()
                 try:
@@ -459,12 +477,54 @@ def _http_url(url: str | httpx.URL, unsupported: str) -> httpx.URL:
     return parsed
 
 
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    # Loading the CA bundle takes 50-100 ms; one context serves every client of the process.
-    import httpx
+class _TLS:
+    """The TLS context every client of the process shares. Reading its CA bundle takes 20-80 ms,
+    so it is read in a thread the first time an https URL is fetched: a refresh of http feeds never
+    pays for it, and the event loop goes on meanwhile. Which bundle: as httpx chooses (certifi, or
+    the SSL_CERT_FILE / SSL_CERT_DIR environment variables)."""
 
-    return httpx.create_ssl_context()
+    def __init__(self) -> None:
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names
+        self._lock = threading.Lock()
+        self._loaded: concurrent.futures.Future[None] | None = None
+
+    async def ready(self) -> None:
+        """Return once the CA bundle is loaded; raises what loading it raised."""
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = concurrent.futures.Future()
+                threading.Thread(target=self._load, name="newsdesk-tls", daemon=True).start()
+        loaded = self._loaded
+        if not loaded.done():
+            await asyncio.wrap_future(loaded)
+        loaded.result()
+
+    def _load(self) -> None:
+        assert self._loaded is not None
+        where = "?"
+        try:
+            if os.environ.get("SSL_CERT_FILE"):
+                where = os.environ["SSL_CERT_FILE"]
+                self.context.load_verify_locations(cafile=where)
+            elif os.environ.get("SSL_CERT_DIR"):
+                where = os.environ["SSL_CERT_DIR"]
+                self.context.load_verify_locations(capath=where)
+            else:
+                import certifi
+
+                where = certifi.where()
+                self.context.load_verify_locations(cafile=where)
+        except Exception as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            error = _FetchError(f"could not read the certificate authorities in {where}: {reason}")
+            self._loaded.set_exception(error)
+        else:
+            self._loaded.set_result(None)
+
+
+@functools.cache
+def _tls() -> _TLS:
+    return _TLS()
 
 
 def _header_safe(value: str) -> bool:

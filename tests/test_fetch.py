@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import os
 import socket
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.fetch import FetchLimits, Fetcher
+from reader.fetch import ACCEPT, ACCEPT_PAGE, FetchLimits, Fetcher
 from tests.conftest import T0, FakeClock
 from tests.httpserver import MB, LocalServer, etag_of
 
@@ -55,6 +56,20 @@ async def test_ok_returns_body_validators_and_content_type(server, fetcher):
     assert request.headers["User-Agent"].startswith("Newsdesk/")
     assert request.headers["If-None-Match"] is None
     assert request.headers["If-Modified-Since"] is None
+
+
+async def test_a_feed_is_asked_for_as_a_feed_and_a_web_page_as_html(server, fetcher):
+    page = server.add("/story.html", "<html><p>Text</p></html>")
+    server.redirect("/old-story", "/story.html")
+    feed = server.add("/feed", RSS)
+    await fetcher.fetch(feed)
+    result = await fetcher.fetch(server.url("/old-story"), accept=ACCEPT_PAGE)
+    assert result.final_url == page
+    assert server.requests_for("/feed")[0].headers["Accept"] == ACCEPT
+    # every hop of a redirect asks for the same
+    assert server.requests_for("/old-story")[0].headers["Accept"] == ACCEPT_PAGE
+    assert server.requests_for("/story.html")[0].headers["Accept"] == ACCEPT_PAGE
+    assert ACCEPT.startswith("application/rss+xml") and ACCEPT_PAGE.startswith("text/html")
 
 
 async def test_empty_body_is_not_an_error(server, fetcher):
@@ -418,8 +433,17 @@ async def test_fetch_needs_the_context_manager():
         await Fetcher().fetch("http://127.0.0.1/")
 
 
-def test_fetch_does_not_load_textual_or_rich():
-    code = "import sys, reader.fetch; print(sorted({'textual', 'rich'} & set(sys.modules)))"
+def test_fetching_does_not_load_textual_rich_or_httpx_command_line():
+    # httpx's __init__ would import its command-line client, and with it rich and click (slow).
+    code = (
+        "import asyncio, sys\n"
+        "from reader.fetch import Fetcher\n"
+        "async def main():\n"
+        "    async with Fetcher() as fetcher:\n"
+        "        await fetcher.fetch('http://127.0.0.1:9/')\n"
+        "asyncio.run(main())\n"
+        "print(sorted({'textual', 'rich', 'click'} & set(sys.modules)))\n"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -428,3 +452,80 @@ def test_fetch_does_not_load_textual_or_rich():
         cwd=Path(__file__).resolve().parents[1],
     )
     assert out.stdout.strip() == "[]"
+
+
+# --- TLS ---------------------------------------------------------------------------------------
+
+TLS = Path(__file__).resolve().parent / "tls"  # a test CA (ca.pem) and a certificate for 127.0.0.1
+
+
+class _TLSServer:
+    """An https server on 127.0.0.1 whose certificate only tests/tls/ca.pem vouches for."""
+
+    def __init__(self) -> None:
+        import http.server
+        import ssl
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("Content-Length", str(len(RSS.encode())))
+                self.end_headers()
+                self.wfile.write(RSS.encode())
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(TLS / "server.pem", TLS / "server.key")
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}/feed.xml"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _fetch_in_a_new_process(url: str, **env: str) -> str:
+    # A new process: the CA bundle is read once per process, on its first https fetch.
+    code = (
+        "import asyncio, sys\n"
+        "from reader.fetch import Fetcher\n"
+        "async def main():\n"
+        "    async with Fetcher() as fetcher:\n"
+        "        result = await fetcher.fetch(sys.argv[1])\n"
+        "    print(result.error or result.body.decode())\n"
+        "asyncio.run(main())\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
+    out = subprocess.run(
+        [sys.executable, "-c", code, url],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**clean, **env},
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    return out.stdout.strip()
+
+
+def test_the_first_https_fetch_waits_for_the_ca_bundle_and_verifies_with_it():
+    server = _TLSServer()
+    try:
+        # The bundle is read in a thread on first use; had the handshake not waited for it, the
+        # certificate could not be verified.
+        assert _fetch_in_a_new_process(server.url, SSL_CERT_FILE=str(TLS / "ca.pem")) == RSS
+        refused = _fetch_in_a_new_process(server.url)  # the usual bundle does not know our test CA
+        assert refused.startswith("the TLS certificate of 127.0.0.1:") and "not valid" in refused
+    finally:
+        server.close()
+
+
+def test_a_ca_bundle_that_cannot_be_read_fails_the_https_fetch_not_the_fetcher(tmp_path):
+    missing = str(tmp_path / "no-such-bundle.pem")
+    error = _fetch_in_a_new_process("https://127.0.0.1:9/feed.xml", SSL_CERT_FILE=missing)
+    assert error == f"could not read the certificate authorities in {missing}: No such file or directory"

@@ -75,6 +75,35 @@ def feeds(db_path: Path, clock: FakeClock) -> dict[str, int]:
     return fill(db_path, clock)
 
 
+# The stories of ``fill`` newest first: t0, b0, c0, t1, t2, t3, c1, b1. The ``event`` fixture makes
+# b0 (A Blog, the newest: it stands for the event), c0 (City Paper) and t2 (Tech Daily) one event.
+EVENT = ("b0", "c0", "t2")
+
+
+def sid(store: Store, uid: str) -> int:
+    return store.conn.execute("SELECT id FROM stories WHERE uid = ?", (uid,)).fetchone()[0]
+
+
+def group(store: Store, uids: tuple[str, ...]) -> int:
+    """Record ``uids`` as one event, as reader.cluster would after a refresh."""
+    stories = sorted((store.get_story(sid(store, uid)) for uid in uids), key=lambda s: (s.published, s.id))
+    group_id = store.next_group_id()
+    first = stories[0]
+    store.save_grouping(
+        [(group_id, first.id, len(stories), len({s.feed_id for s in stories}), first.published,
+          stories[-1].published)],
+        [(s.id, group_id, s.feed_id, s.published, None, "", "") for s in stories],
+        [],
+    )
+    return group_id
+
+
+@pytest.fixture
+def event(db_path: Path, clock: FakeClock, feeds) -> int:
+    with Store(db_path, clock=clock) as store:
+        return group(store, EVENT)
+
+
 @pytest.fixture(autouse=True)
 def no_article_fetching(monkeypatch):
     """No test reaches the network for a full article: the app finds no article source (and shows

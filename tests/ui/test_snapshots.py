@@ -43,3 +43,13 @@ def test_sidebar_on_a_failed_feed_and_its_error(snap_compare, make_app):
 
 def test_add_feed_dialog_80x24(snap_compare, make_app):
     assert snap_compare(make_app(), terminal_size=(80, 24), press=["a"], run_before=_settle)
+
+
+def test_an_event_of_three_sources_opened_and_unfolded(snap_compare, make_app, event):
+    # j to the event's line, enter opens it (summary based on 3 sources), l unfolds its stories
+    assert snap_compare(make_app(), terminal_size=(120, 36), press=["j", "enter", "l"], run_before=_settle)
+
+
+def test_an_event_unfolded_200x50(snap_compare, make_app, event):
+    # at 200 columns the list has a feed column: "3 sources" on the event's line, feeds under it
+    assert snap_compare(make_app(), terminal_size=(200, 50), press=["j", "l"], run_before=_settle)

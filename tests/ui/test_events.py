@@ -1,0 +1,216 @@
+"""An event told by several feeds, in the story list: listed once with "N sources", unfolded with
+l, folded with h, read as a whole; n/p, f, search and the feeds view around it. Every test drives
+the real app on a real database and checks what it wrote through a second connection."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from reader.models import StoryFilter
+from reader.store import Store
+
+from tests.ui.conftest import EVENT, sid
+
+SIZE = (120, 36)
+
+
+def read_state(store: Store, uids) -> list[bool]:
+    return [store.get_story(sid(store, uid)).read for uid in uids]
+
+
+def line(app, index: int) -> str:
+    """The text of list row ``index`` as drawn (the list must be scrolled to the top)."""
+    return app.stories.render_line(index - app.stories.scroll_offset.y).text
+
+
+def current_uid(app, store: Store) -> str:
+    return store.get_story(app.stories.current_story_id).uid
+
+
+async def test_an_event_is_listed_once_with_its_number_of_sources(make_app, check, event):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.stories.row_count == 6 and app.stories.story_count == 8
+        assert [check.get_story(i).uid for i in app.stories.story_ids] == ["t0", "b0", "t1", "t3", "c1", "b1"]
+        assert "▸ Notes on trams" in line(app, 1) and "3 sources" in line(app, 1)
+        assert "sources" not in line(app, 0)
+        # Counts stay per story: the header counts 8 unread stories, not 6 lines.
+        assert "8 unread" in str(app.main.query_one("#view-header").render())
+
+
+async def test_l_unfolds_the_event_and_h_folds_it(make_app, check, event):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "l")
+        await pilot.pause()
+        assert [check.get_story(i).uid for i in app.stories.story_ids][:5] == ["t0", "b0", "c0", "t2", "t1"]
+        assert "▾ Notes on trams" in line(app, 1)
+        # no feed column at this width: a source line names its feed; feed text stays literal
+        assert "├ City [b]Paper[/b]: Tram line [red]appro" in line(app, 2)
+        assert "└ Tech Daily: Tech story 2" in line(app, 3)
+        assert current_uid(app, check) == "b0"
+        await pilot.press("j", "j")
+        assert current_uid(app, check) == "t2"
+        await pilot.press("h")  # folding from one of its stories goes back to the event's line
+        await pilot.pause()
+        assert app.stories.row_count == 6
+        assert current_uid(app, check) == "b0"
+        await pilot.press("right", "left")  # the arrow keys do the same
+        assert app.stories.row_count == 6
+        await pilot.press("k", "l")  # not an event: nothing unfolds
+        assert app.stories.row_count == 6 and current_uid(app, check) == "t0"
+
+
+async def test_opening_the_event_marks_all_its_stories_read(make_app, check, event):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert read_state(check, EVENT) == [True, True, True]
+        assert not check.get_story(sid(check, "t0")).read
+        assert app.summary.feeds == 3
+        assert "●" not in line(app, 1)
+        await pilot.press("u")  # one undo brings the whole event back
+        await pilot.pause()
+        assert read_state(check, EVENT) == [False, False, False]
+        assert "●" in line(app, 1)
+
+
+async def test_with_mark_group_read_off_only_the_opened_story_is_read(make_app, check, event, settings):
+    app = make_app(settings=dataclasses.replace(settings, mark_group_read=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert read_state(check, EVENT) == [True, False, False]
+        assert "●" in line(app, 1), "the event still has unread stories"
+
+
+async def test_m_reads_a_folded_event_while_any_of_its_stories_is_unread(make_app, check, event):
+    check.mark_read([sid(check, "b0")])  # the story standing for the event is read, the others not
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j")
+        await pilot.pause()
+        assert "●" in line(app, 1)
+        await pilot.press("m")
+        await pilot.pause()
+        assert read_state(check, EVENT) == [True, True, True]
+        assert "●" not in line(app, 1)
+        await pilot.press("m")
+        await pilot.pause()
+        assert read_state(check, EVENT) == [False, False, False]
+
+
+async def test_opening_an_event_whose_first_story_is_read_reads_the_rest(make_app, check, event):
+    check.mark_read([sid(check, "b0")])
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert read_state(check, EVENT) == [True, True, True]
+
+
+async def test_n_and_p_stop_at_an_event_with_an_unread_story(make_app, check, event):
+    check.mark_read([sid(check, u) for u in ("t0", "b0", "t1", "t3", "c1")])  # only c0, t2, b1 unread
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")  # t0 → the event (its own story is read; c0 and t2 are not)
+        await pilot.pause()
+        assert current_uid(app, check) == "b0"
+        assert read_state(check, EVENT) == [True, True, True]
+        await pilot.press("n")  # the event is read now: on to b1, past the folded c0 and t2
+        await pilot.pause()
+        assert current_uid(app, check) == "b1"
+        check.mark_read([sid(check, "t2")], False)
+        app.stories.invalidate([sid(check, "t2")])
+        await pilot.press("p")  # back up to the event, whose t2 is unread again
+        await pilot.pause()
+        assert current_uid(app, check) == "b0"
+        await pilot.press("p")
+        assert current_uid(app, check) == "b0", "nothing unread above it"
+
+
+async def test_n_inside_an_unfolded_event_goes_row_by_row(make_app, check, event):
+    check.mark_read([sid(check, u) for u in ("t0", "b0", "c0")])
+    app = make_app(settings=dataclasses.replace(make_app().settings, mark_group_read=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "l", "n")
+        await pilot.pause()
+        assert current_uid(app, check) == "t2"
+        await pilot.press("n")
+        await pilot.pause()
+        assert current_uid(app, check) == "t1"
+
+
+async def test_number_keys_read_each_source(make_app, check, event):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        sources = [s.story_id for s in app.summary.sources]
+        assert sorted(check.get_story(i).uid for i in sources) == sorted(EVENT)
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.reading.story.id == sources[1]
+        assert app.stories.current_story_id == sources[1], "the event unfolds to show the source read"
+        assert app.stories.row_count == 8
+        await pilot.press("3")
+        await pilot.pause()
+        assert app.reading.story.id == sources[2]
+        await pilot.press("9")  # no ninth source: a note, nothing else
+        await pilot.pause()
+        assert app.reading.story.id == sources[2]
+
+
+async def test_filter_search_and_feed_views_with_an_event(make_app, check, event):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")  # unread: still once
+        await pilot.pause()
+        assert app.view.state == "unread"
+        assert app.stories.row_count == 6 and app.stories.story_count == 8
+        await pilot.press("j", "m", "f", "f")  # read the event, back to all
+        await pilot.pause()
+        assert app.view.state == "all"
+        await pilot.press("f")  # unread again: the event is gone, its three stories with it
+        await pilot.pause()
+        assert app.stories.story_count == 5 and app.stories.row_count == 5
+        assert not any(sid(check, u) in app.stories.story_ids for u in EVENT)
+        app.load_view(StoryFilter("all", query="tram"))  # every story's text has the word
+        await pilot.pause()
+        listed = [check.get_story(i).uid for i in app.stories.story_ids]
+        assert len([u for u in listed if u in EVENT]) == 1, listed
+        assert app.stories.story_count == 8 and len(listed) == 6
+        app.load_view(StoryFilter("all", feed_id=check.get_story(sid(check, "c0")).feed_id))
+        await pilot.pause()
+        # One feed's view holds one story of the event: it is an ordinary line.
+        assert [check.get_story(i).uid for i in app.stories.story_ids] == ["c0", "c1"]
+        assert "sources" not in line(app, 0)
+
+
+async def test_A_marks_folded_stories_read_too(make_app, check, event):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("A")
+        await pilot.pause()
+        assert check.count_stories(StoryFilter("unread")) == 0
+
+
+async def test_the_demo_tram_vote_is_one_line_of_three_sources(tmp_path, clock, settings):
+    from reader.demo import load_demo
+    from reader.ui.app import NewsdeskApp
+
+    path = tmp_path / "demo.db"
+    with Store(path, clock=clock) as store:
+        load_demo(store)
+        total = store.count_stories()
+    app = NewsdeskApp(path, clock=clock, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        heads = [i for i in range(app.stories.row_count) if app.stories.event_at(i)]
+        assert heads, "the grouping found the tram vote"
+        assert app.stories.story_count == total
+        assert app.stories.row_count == total - sum(len(app.stories.event_at(i)[1]) - 1 for i in heads)

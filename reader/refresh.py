@@ -121,8 +121,6 @@ def parse_feed(
 
 def store_result(store: Store, feed: Feed, fetched: FetchResult, parsed: ParsedFeed | None) -> FeedRefresh:
     """Write one feed's fetch (and parse) result in one transaction (or in the one already open)."""
-    from reader.cluster import group_new_stories
-
     parsed = _capped(parsed)
     fields, error = decide(feed, fetched, parsed, store.now())
     new = updated = 0
@@ -131,6 +129,8 @@ def store_result(store: Store, feed: Feed, fetched: FetchResult, parsed: ParsedF
             store.change_feed_url(feed.id, fetched.permanent_redirect)
         store.update_feed(feed.id, **fields)
         if error is None and parsed is not None and parsed.stories:
+            from reader.cluster import group_new_stories
+
             new_ids, updated = store.save_stories_ids(feed.id, parsed.stories)
             new = len(new_ids)
             # In the same transaction: a story is never seen stored but not yet grouped.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from email.utils import format_datetime
 from datetime import datetime, timezone
 from xml.sax.saxutils import escape
@@ -213,3 +214,78 @@ def test_bad_urls_are_refused(text):
 
 def test_a_bare_host_gets_https():
     assert normalise_url("example.org/feed") == "https://example.org/feed"
+
+
+# --- storing: one writer thread, several feeds to a transaction, a savepoint each ---------------
+
+
+async def test_results_that_queue_up_share_a_transaction_and_a_bug_costs_only_its_feed(
+    store, db_path, clock, monkeypatch
+):
+    import reader.refresh
+    from reader.models import FetchResult, ParsedFeed, ParsedStory
+
+    feeds = [store.add_feed(f"https://feed{i}.example/rss") for i in range(6)]
+    real = reader.refresh.store_result
+
+    def buggy(store, feed, fetched, parsed):
+        result = real(store, feed, fetched, parsed)  # its stories are written, then undone
+        if feed.id == feeds[3].id:
+            raise KeyError("boom")
+        return result
+
+    monkeypatch.setattr(reader.refresh, "store_result", buggy)
+    begun = []
+    writing = Store(db_path, clock=clock)
+    writing.conn.set_trace_callback(lambda sql: begun.append(sql) if sql.startswith("BEGIN") else None)
+    # Another process holds the write lock, so the results queue up behind the first one.
+    blocker = Store(db_path, clock=clock)
+    blocker.conn.execute("BEGIN IMMEDIATE")
+    writer = reader.refresh._Writer(writing)
+    try:
+        pending = [
+            writer.write(
+                feed,
+                FetchResult(url=feed.url, status=200, body=b"<rss/>"),
+                ParsedFeed(title=f"Feed {i}", stories=(ParsedStory(uid=f"s{i}", title=f"Story {i}"),)),
+            )
+            for i, feed in enumerate(feeds)
+        ]
+        await asyncio.sleep(0.2)
+        blocker.conn.rollback()
+        results = await asyncio.gather(*pending)
+    finally:
+        writer.close()
+        writing.close()
+        blocker.close()
+    assert len(begun) < len(feeds)  # at most two transactions: the first result, then the rest
+    assert [r.new for r in results] == [1, 1, 1, 0, 1, 1]
+    assert results[3].error.startswith("Newsdesk failed on this feed, which is a bug (KeyError")
+    assert store.count_stories() == 5
+    assert store.count_stories(StoryFilter(feed_id=feeds[3].id)) == 0
+    assert store.get_feed(feeds[3].id).title is None  # the feed's fields were undone too
+    assert store.get_feed(feeds[3].id).last_error == results[3].error
+    assert [store.get_feed(f.id).title for f in feeds if f is not feeds[3]] == [
+        "Feed 0", "Feed 1", "Feed 2", "Feed 4", "Feed 5"
+    ]
+
+
+def test_a_refresh_of_304s_never_loads_the_parser_or_grouping(server, store, db_path, clock):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    for i in range(10):
+        store.add_feed(server.add(f"/f{i}.xml", rss(f"Feed {i}", [(f"{i}", f"Story {i}")])))
+    do_refresh(db_path, clock)  # every feed now has its ETag
+    code = (
+        "import sys\n"
+        "from reader.fetch import FetchLimits\n"
+        "from reader.refresh import refresh\n"
+        "summary = refresh(sys.argv[1], limits=FetchLimits(connect_timeout=2, read_timeout=2))\n"
+        "assert all(r.not_modified for r in summary.feeds) and len(summary.feeds) == 10, summary\n"
+        "print(sorted({'feedparser', 'lxml', 'reader.parse', 'reader.cluster'} & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "[]"

@@ -10,6 +10,15 @@ vocabulary whose common words appear in many stories (Zipf), titles of 8-12 word
 
     .venv/bin/python benchmarks/groups.py
     .venv/bin/python benchmarks/groups.py --feeds 200 --per-feed 50 --history 20000
+
+``--synthetic`` measures grouping's worst case instead: the near-identical stories of
+``benchmarks/refresh.py`` (every title "Feed i, story j: council weighs budget & transit plan",
+three paragraphs shared by all, every story within two days of the others), 1,000 feeds x 100
+items by default, parsed as the refresh parses them and stored and grouped feed by feed into an
+empty database. Only the time inside ``group_new_stories`` is reported, per 10,000 stories too.
+
+    .venv/bin/python benchmarks/groups.py --synthetic
+    .venv/bin/python benchmarks/groups.py --synthetic --feeds 1000 --per-feed 100
 """
 
 from __future__ import annotations
@@ -103,13 +112,59 @@ def store_batches(store: Store, batches, group: bool) -> tuple[float, float, flo
     return time.perf_counter() - wall, time.process_time() - cpu, inside
 
 
+def synthetic(feeds: int, per_feed: int) -> None:
+    """Group refresh.py's synthetic feeds (grouping's worst case) into an empty database."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from refresh import T0, make_feed  # noqa: PLC0415
+
+    from reader.parse import parse_feed  # noqa: PLC0415
+
+    parsed = [parse_feed(make_feed(i, per_feed), f"http://127.0.0.1/feed{i}.xml").stories for i in range(feeds)]
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "synthetic.db", clock=lambda: T0) as store:
+        ids = [store.add_feed(f"http://127.0.0.1/feed{i}.xml", title=f"Feed {i}").id for i in range(feeds)]
+        inside = 0.0
+        wall = 0.0
+        marks = [(0, 0.0)]  # (stories so far, CPU seconds inside group_new_stories so far)
+        stored = 0
+        for feed_id, stories in zip(ids, parsed):
+            with store.write():
+                new, _ = store.save_stories_ids(feed_id, stories)
+                t, w = time.process_time(), time.perf_counter()
+                group_new_stories(store, new)
+                inside += time.process_time() - t
+                wall += time.perf_counter() - w
+            stored += len(new)
+            if not marks or stored // 10_000 > marks[-1][0] // 10_000:
+                marks.append((stored, inside))
+        groups = store.conn.execute("SELECT count(*), max(stories), max(feeds) FROM story_groups").fetchone()
+        multi = len(store.multi_source_groups(limit=10**9))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"synthetic (benchmarks/refresh.py's feeds): {stored} stories from {feeds} feeds x {per_feed},"
+          f" grouped feed by feed into an empty database")
+    print(f"  inside group_new_stories: {inside:.2f} s CPU, {wall:.2f} s wall"
+          f" ({inside / max(stored, 1) * 10_000:.2f} s CPU per 10,000 stories)")
+    previous = (0, 0.0)
+    for count, seconds in marks[1:]:
+        print(f"    stories {previous[0]:>7}-{count:<7} {seconds - previous[1]:6.2f} s CPU")
+        previous = (count, seconds)
+    print(f"  {groups[0]} groups (largest: {groups[1]} stories from {groups[2]} feeds), {multi} of several"
+          f" feeds; peak RSS {rss / 1024:.0f} MB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--feeds", type=int, default=200)
-    ap.add_argument("--per-feed", type=int, default=50)
+    ap.add_argument("--synthetic", action="store_true",
+                    help="refresh.py's near-identical feeds into an empty database (worst case)")
+    ap.add_argument("--feeds", type=int, default=None, help="200 (1000 with --synthetic)")
+    ap.add_argument("--per-feed", type=int, default=None, help="50 (100 with --synthetic)")
     ap.add_argument("--history", type=int, default=20000, help="older stories already grouped")
     ap.add_argument("--runs", type=int, default=3, help="the best of this many runs is reported")
     args = ap.parse_args()
+    if args.synthetic:
+        synthetic(args.feeds or 1000, args.per_feed or 100)
+        return
+    args.feeds = args.feeds or 200
+    args.per_feed = args.per_feed or 50
     new = args.feeds * args.per_feed
     with tempfile.TemporaryDirectory() as tmp:
         history_db = Path(tmp) / "history.db"

@@ -47,7 +47,7 @@ from operator import itemgetter
 from typing import Iterable, Iterator, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from reader.models import GroupSource, GroupSummary
+from reader.models import GroupSource, GroupSummary, Story
 from reader.store import Store
 from reader.summarize import STOPWORDS, bullets
 
@@ -79,6 +79,7 @@ VECTOR_TERMS = 20  # a story is compared by its heaviest terms only
 PROBE_TERMS = 8  # it looks for others through at most this many of its names, rarest first,
 PROBE_BUDGET = 200  # and no further than the name that would take it past this many stories
 SCORE_TOP = 12  # of the groups found, the cosine of those with the most names in common only
+COPY_PROBE = 32  # a story looks for its copies (rule 2) among the latest this many with its key
 
 # -- canonical URLs ------------------------------------------------------------------------------
 
@@ -287,7 +288,10 @@ class _Reader:
 
     def read(self, pieces: list[tuple[str, str]], lowered: list[str], weight: int, title: bool) -> None:
         """Add the terms of a text's ``pieces`` (_PIECE.findall) and their ``lowered`` words."""
-        terms, names, stop = self.terms, self.names, self.stop
+        terms, names = self.terms, self.names
+        known = _TERM_OF.get(self.stop)
+        if known is None or len(known) > _TERM_CACHE:
+            known = _TERM_OF[self.stop] = {}
         skip = False
         for i, (gap, token) in enumerate(pieces):
             if skip:
@@ -297,25 +301,27 @@ class _Reader:
             if token[0].isdecimal():  # what \d matches; "²" is a word
                 self._number(token, low, lowered, i, weight)
                 continue
-            if "'" in low:
-                base, _, suffix = low.partition("'")
-                low = base if suffix == "s" else base + suffix
-            if low in stop:  # the most common case first
+            term = known.get(low, _UNKNOWN)
+            if term is _UNKNOWN:
+                term = known[low] = _term(low, self.stop)
+            if term is None:  # a function word, the most common case
                 continue
-            if low in _PLACE_WORDS:
-                place = None
+            if term[0] == "@":  # what may be (the start of) a place's name
+                low = term[1:]
                 if low in _PLACE_FIRST and i + 1 < len(lowered) and f"{low}_{lowered[i + 1]}" in _PLACES:
                     place, skip = f"{low}_{lowered[i + 1]}", True
                 elif low in _PLACES:
                     place = low
+                else:  # "north", "san": only the start of a place's name
+                    term = _term(low, self.stop, place=False)
+                    if term is None:
+                        continue
+                    place = None
                 if place is not None:
                     terms[place] = terms.get(place, 0) + weight
                     names.add(place)
                     self.marks.add("@" + place)
                     continue
-            if len(low) < 2:
-                continue
-            term = _stem(low)
             terms[term] = terms.get(term, 0) + weight
             # A capital inside a sentence marks a name; one after its end says nothing.
             if token[0].isupper() and (title or i > 0 and _ENDS.isdisjoint(gap)):
@@ -339,6 +345,24 @@ class _Reader:
 
 
 _ENDS = frozenset(".!?:;")
+_UNKNOWN = object()
+_TERM_CACHE = 1 << 17  # words remembered per language, then forgotten all at once
+_TERM_OF: dict[frozenset[str], dict[str, str | None]] = {}  # stop words -> word -> term
+
+
+def _term(low: str, stop: frozenset[str], place: bool = True) -> str | None:
+    """The term a lower-cased word counts as: None for a function word or a letter, "@" and the
+    word for what may be (the start of) a place's name, else its stem."""
+    if "'" in low:
+        base, _, suffix = low.partition("'")
+        low = base if suffix == "s" else base + suffix
+    if low in stop:
+        return None
+    if place and low in _PLACE_WORDS:
+        return "@" + low  # never a term: a word starts with a letter
+    if len(low) < 2:
+        return None
+    return _stem(low)
 
 
 @dataclass(slots=True, eq=False)
@@ -657,7 +681,9 @@ def _by_keys(
     if s.url_key is not None and s.url_key in urls:
         return window.group(_follow(urls[s.url_key], redirect), store)
     for key in s.marks.copies:
-        for item in window.copies.get(key, ()):
+        # The latest few only: a text that thousands of stories start with is boilerplate, and
+        # walking all of them for each new story would grow with the window.
+        for item in reversed(window.copies.get(key, ())[-COPY_PROBE:]):
             if (
                 item.feed_id != s.feed_id
                 and abs(item.published - s.published) <= WINDOW_S
@@ -712,8 +738,7 @@ def group_new_stories(store: Store, story_ids: Iterable[int]) -> list[int]:
         next_id = store.next_group_id()
         touched: dict[int, _Group] = {}
         redirect: dict[int, int] = {}  # merged group -> the group it went into
-        merges: list[tuple[int, int]] = []
-        absorbed: set[int] = set()  # new groups that took in a stored one: counted by SQL
+        merges: list[tuple[int, int]] = []  # stored groups merged into stored ones
         items: list[_Item] = []
         for s in news:
             s.vector = _weigh(s.terms, window.df, window.live)
@@ -733,10 +758,9 @@ def group_new_stories(store: Store, story_ids: Iterable[int]) -> list[int]:
                             into, gone = (group, other) if group.id < other.id else (other, group)
                             window.merge(into, gone)
                             redirect[gone.id] = into.id
-                            merges.append((gone.id, into.id))
+                            if not gone.new:  # (then neither is into: its id is lower)
+                                merges.append((gone.id, into.id))
                             touched.pop(gone.id, None)
-                            if into.new and (not gone.new or gone.id in absorbed):
-                                absorbed.add(into.id)
                             group = into
             if group is None:
                 group = window.groups[next_id] = _Group(next_id, set(), new=True)
@@ -754,19 +778,21 @@ def group_new_stories(store: Store, story_ids: Iterable[int]) -> list[int]:
              i.marks.encode())
             for i, s in zip(items, news)
         ]
+        added: dict[int, list[_Item]] = {}
+        for i in items:
+            added.setdefault(i.group.id, []).append(i)
         new_groups = []
-        changed = []
+        grown = []
         for g in touched.values():
-            if g.new and g.id not in absorbed:
-                first = min(g.members, key=lambda m: (m.published, m.story_id))
-                last = max(m.published for m in g.members)
-                new_groups.append((g.id, first.story_id, len(g.members), len(g.feeds), first.published, last))
+            mine = added[g.id]
+            first = min(mine, key=lambda m: (m.published, m.story_id))
+            last = max(m.published for m in mine)
+            if g.new:  # all its stories are new: a new group only ever takes in new ones
+                new_groups.append((g.id, first.story_id, len(mine), len(g.feeds), first.published, last))
             else:
-                if g.new:  # stored now with placeholder counts, counted by SQL after the merge
-                    new_groups.append((g.id, g.members[0].story_id, 0, 0, 0, 0))
-                changed.append(g.id)
+                grown.append((g.id, len(mine), len(g.feeds), first.published, first.story_id, last))
             g.new = False
-        window.generation = store.save_grouping(new_groups, members, changed, merges)
+        window.generation = store.save_grouping(new_groups, members, grown, merges)
         return list(touched)
 
 
@@ -864,15 +890,54 @@ def group_bullets(texts_with_titles: Sequence[tuple[str, str]], max_bullets: int
     return [c.text for c in chosen]
 
 
+# -- summaries, computed once and kept -----------------------------------------------------------
+
+# Part of every kept summary's key: bump it when summarize.bullets or group_bullets would choose
+# differently, and every kept summary is computed again when next shown.
+SUMMARY_VERSION = 1
+
+
+def _summary_input(store: Store, story: Story) -> tuple[str, str]:
+    """What a story's bullets are made from, and which it is: its extracted article when it has
+    one ("article"), else the feed's own text ("feed")."""
+    article = store.article_text(story.id)
+    if article and article.strip():
+        return article, "article"
+    return story.text, "feed"
+
+
+def _summary_key(max_bullets: int, inputs: Sequence[tuple[int, str, str, str]]) -> str:
+    """A digest of all a summary is computed from: (story id, "article" or "feed", title, text) of
+    each story, in order. Fields are length-prefixed, so no two different inputs share a key."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    fields = [str(SUMMARY_VERSION), str(max_bullets)]
+    for story_id, source, title, text in inputs:
+        fields += [str(story_id), source, title, text]
+    for value in fields:
+        data = value.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return f"{SUMMARY_VERSION}:{digest.hexdigest()}"
+
+
 def group_summary(store: Store, group_id: int, max_bullets: int = 5) -> GroupSummary | None:
-    """Bullets drawn from every story of a group, and the stories (sources) themselves."""
+    """Bullets drawn from every story of a group, and the stories (sources) themselves.
+
+    The bullets are kept in the database with the key of their inputs (every story's text, title,
+    and whether its extracted article was used): computed again only when one of them changes or a
+    story joins or leaves the group."""
     group = store.get_group(group_id)
     if group is None:
         return None
     stories = [s for s in (store.get_story(i) for i in group.story_ids) if s is not None]
-    texts = [(s.text, s.title) for s in stories]
+    inputs = [(s, *_summary_input(store, s)) for s in stories]
+    key = _summary_key(max_bullets, [(s.id, source, s.title, text) for s, text, source in inputs])
+    chosen = store.cached_group_summary(group.id, key)
+    if chosen is None:
+        chosen = group_bullets([(text, s.title) for s, text, _ in inputs], max_bullets)
+        store.keep_group_summary(group.id, key, chosen)
     return GroupSummary(
-        bullets=tuple(group_bullets(texts, max_bullets)),
+        bullets=tuple(chosen),
         sources=tuple(GroupSource(s.feed_title, s.title, s.published, s.id) for s in stories),
         feeds=group.feeds,
         title=group.title,
@@ -880,15 +945,24 @@ def group_summary(store: Store, group_id: int, max_bullets: int = 5) -> GroupSum
 
 
 def story_summary(store: Store, story_id: int, max_bullets: int = 5) -> GroupSummary | None:
-    """The summary of the event a story belongs to, or of the story alone; None if no such story."""
+    """The summary of the event a story belongs to, or of the story alone; None if no such story.
+
+    A story alone is summed up from its extracted article when it has one, else from the feed's
+    text; its bullets are kept like an event's (see group_summary)."""
     group = store.group_of(story_id)
     if group is not None and len(group.story_ids) > 1:
         return group_summary(store, group.id, max_bullets)
     story = store.get_story(story_id)
     if story is None:
         return None
+    text, source = _summary_input(store, story)
+    key = _summary_key(max_bullets, [(story.id, source, story.title, text)])
+    chosen = store.cached_story_summary(story.id, key)
+    if chosen is None:
+        chosen = bullets(text, story.title, max_bullets)
+        store.keep_story_summary(story.id, key, chosen)
     return GroupSummary(
-        bullets=tuple(bullets(story.text, story.title, max_bullets)),
+        bullets=tuple(chosen),
         sources=(GroupSource(story.feed_title, story.title, story.published, story.id),),
         feeds=1,
         title=story.title,

@@ -1302,15 +1302,18 @@ class Store:
         self,
         new_groups: Sequence[tuple[int, int, int, int, int, int]],
         members: Sequence[tuple[int, int, int, int, int | None, str, str]],
-        changed_groups: Sequence[int],
+        grown: Sequence[tuple[int, int, int, int, int, int]] = (),
         merges: Sequence[tuple[int, int]] = (),
     ) -> int:
         """Write one grouping pass; returns the new grouping generation.
 
         ``new_groups``: (id, story_id, stories, feeds, published, latest); ``members``: (story_id,
-        group_id, feed_id, published, url_key, vector, marks); ``changed_groups``: existing
-        groups that gained stories, recounted here; ``merges``: (group, into): every story of the
-        first group moves to the second, and the first is deleted.
+        group_id, feed_id, published, url_key, vector, marks); ``merges``: (group, into), stored
+        groups: every story of the first moves to the second, whose counts add the first's, and
+        the first is deleted; ``grown``: (id, stories added, feeds now, the earliest added story's
+        published and id, the latest added published) of stored groups that gained stories. Counts
+        are added, never recounted from the members: a big group's recount on every refresh would
+        grow with its size.
         """
         with self.write():
             self.conn.executemany(
@@ -1325,12 +1328,24 @@ class Store:
                 members,
             )
             for gone, into in merges:
+                self.conn.execute(
+                    "UPDATE story_groups SET (stories, story_id, published, latest) ="
+                    " (SELECT story_groups.stories + o.stories,"
+                    "   CASE WHEN (o.published, o.story_id) < (story_groups.published, story_groups.story_id)"
+                    "   THEN o.story_id ELSE story_groups.story_id END,"
+                    "   min(story_groups.published, o.published), max(story_groups.latest, o.latest)"
+                    "  FROM story_groups o WHERE o.id = ?2)"
+                    " WHERE id = ?1",
+                    (into, gone),
+                )
                 self.conn.execute("UPDATE group_members SET group_id = ? WHERE group_id = ?", (into, gone))
                 self.conn.execute("DELETE FROM story_groups WHERE id = ?", (gone,))
-            recount = self.GROUP_RECOUNT.format(group="story_groups.id")
-            for chunk in _chunks(list(changed_groups)):
-                marks = ",".join("?" * len(chunk))
-                self.conn.execute(f"UPDATE story_groups SET {recount} WHERE id IN ({marks})", chunk)
+            self.conn.executemany(
+                "UPDATE story_groups SET stories = stories + ?2, feeds = ?3,"
+                " story_id = CASE WHEN (?4, ?5) < (published, story_id) THEN ?5 ELSE story_id END,"
+                " published = min(published, ?4), latest = max(latest, ?6) WHERE id = ?1",
+                grown,
+            )
             return self.conn.execute(
                 "UPDATE group_state SET generation = generation + 1 RETURNING generation"
             ).fetchone()[0]

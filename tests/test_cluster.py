@@ -4,6 +4,8 @@ summary, the CLI commands and the demo's three-feed event."""
 from __future__ import annotations
 
 import io
+import json
+import sqlite3
 from textwrap import dedent
 
 import pytest
@@ -266,6 +268,44 @@ def test_a_story_that_fits_two_groups_of_one_event_merges_them(store, feeds, mon
     assert store.conn.execute("SELECT count(*) FROM story_groups WHERE feeds > 1").fetchone()[0] == 1
 
 
+def recounted(store: Store) -> list[tuple]:
+    """Every group's counts as its members say, beside what the store keeps (added up as it went)."""
+    return store.conn.execute(
+        "SELECT g.id, g.stories, g.feeds, g.story_id, g.published, g.latest,"
+        " (SELECT count(*) FROM group_members m WHERE m.group_id = g.id),"
+        " (SELECT count(DISTINCT feed_id) FROM group_members m WHERE m.group_id = g.id),"
+        " (SELECT story_id FROM group_members m WHERE m.group_id = g.id ORDER BY published, story_id LIMIT 1),"
+        " (SELECT min(published) FROM group_members m WHERE m.group_id = g.id),"
+        " (SELECT max(published) FROM group_members m WHERE m.group_id = g.id)"
+        " FROM story_groups g ORDER BY g.id"
+    ).fetchall()
+
+
+def test_group_counts_are_added_up_right_through_joins_and_merges(store, feeds, monkeypatch):
+    monkeypatch.setattr(cluster, "MERGE_GROUPS", 0.0)
+    monkeypatch.setattr(cluster, "MERGE_SHARED_FEED", 0.0)
+    # Stored groups that a later story merges, an earlier story joining late, copies, a second
+    # story of one feed by URL: each changes counts, the representative story or the dates.
+    [a] = add(store, feeds[0], story("a", "Saltmarsh dockworkers vote on pay offer", published=T0 - 5 * HOUR))
+    [b] = add(store, feeds[1], story("b", "Port strike ends as union accepts 11 percent", published=T0 - 6 * HOUR))
+    [c] = add(store, feeds[2], story("c", "Saltmarsh dockworkers accept 11 percent, port strike ends",
+                                     published=T0 - 3 * HOUR))
+    assert together(store, a, b, c)
+    assert store.group_of(a).title == "Port strike ends as union accepts 11 percent"  # b is the earliest
+    assert all(row[1:6] == row[6:] for row in recounted(store))
+    [d] = add(store, feeds[3], story("d", *HARBOUR, published=T0 - 9 * HOUR))  # earlier than all
+    [e] = add(store, feeds[0], story("e", "Saltmarsh port reopens", url="https://a.example/p", published=T0))
+    add(store, feeds[0], story("f", "Library opens new wing", published=T0 - HOUR))
+    [g] = add(store, feeds[1], story("g", "Saltmarsh port reopens (updated)", url="https://a.example/p/",
+                                     published=T0 - 20 * HOUR))
+    assert together(store, a, b, c) and together(store, e, g)
+    rows = recounted(store)
+    assert len(rows) >= 3
+    for row in rows:
+        assert row[1:6] == row[6:], row
+    assert store.group_of(e).title == "Saltmarsh port reopens (updated)"  # g is the earliest now
+
+
 # -- the store's group queries -------------------------------------------------------------------
 
 
@@ -483,3 +523,110 @@ def test_the_demo_tells_its_tram_vote_once_from_three_feeds_and_keeps_ohio_and_i
     before = store.multi_source_groups()
     load_demo(store, now=T0)
     assert store.multi_source_groups() == before
+
+
+# -- kept summaries ------------------------------------------------------------------------------
+
+HARBOUR_THIRD = (
+    "Saltmarsh dockworkers back at work after nine-day strike",
+    "Cranes were moving again at the port of Saltmarsh on Monday after dockworkers ended their "
+    "nine-day strike with a vote on Friday. The 11 percent pay deal runs for two years. Shipping "
+    "agents said it would take about a week to clear the queue of container ships waiting at sea.",
+)
+
+
+def kept(store: Store, table: str) -> dict[int, list[str]]:
+    column = "story_id" if table == "story_summaries" else "group_id"
+    return {i: json.loads(b) for i, b in store.conn.execute(f"SELECT {column}, bullets FROM {table}")}
+
+
+def plant(store: Store, table: str, bullets: list[str]) -> None:
+    """Overwrite what is kept (not the key): a summary read from the cache shows it."""
+    with store.write():
+        store.conn.execute(f"UPDATE {table} SET bullets = ?", (json.dumps(bullets),))
+
+
+def test_a_story_summary_is_computed_once_then_read_from_the_database(store, feeds, db_path, clock):
+    [lone] = add(store, feeds[0], story("lone", *HARBOUR))
+    first = story_summary(store, lone)
+    assert kept(store, "story_summaries") == {lone: list(first.bullets)}
+    plant(store, "story_summaries", ["Planted."])
+    assert story_summary(store, lone).bullets == ("Planted.",)
+    with Store(db_path, clock=clock) as other:  # another process (the CLI, the app's worker)
+        assert story_summary(other, lone).bullets == ("Planted.",)
+    # Another number of bullets is another summary.
+    assert story_summary(store, lone, max_bullets=1).bullets == first.bullets[:1]
+
+
+def test_a_changed_story_is_summarised_again(store, feeds):
+    [lone] = add(store, feeds[0], story("lone", *HARBOUR))
+    story_summary(store, lone)
+    plant(store, "story_summaries", ["Planted."])
+    changed = HARBOUR[1].replace("About 2,400 workers", "About 2,500 workers")
+    store.save_stories(feeds[0], [story("lone", HARBOUR[0], changed)])
+    summary = story_summary(store, lone)
+    assert summary.bullets != ("Planted.",)
+    assert any("2,500" in b for b in summary.bullets)
+    assert kept(store, "story_summaries") == {lone: list(summary.bullets)}
+
+
+def test_a_story_with_its_article_is_summarised_from_the_article(store, feeds):
+    [lone] = add(store, feeds[0], story("lone", *HARBOUR))
+    assert any("Monday" in b for b in story_summary(store, lone).bullets)
+    plant(store, "story_summaries", ["Planted."])
+    article = HARBOUR_THIRD[1] + "\n\nThe port authority thanked both sides for ending the dispute."
+    store.save_article(lone, source="article", markdown=article, search=article)
+    summary = story_summary(store, lone)
+    assert summary.bullets and all(b in article for b in summary.bullets)
+    # When the page was not usable, the feed's text is what the summary is made from.
+    store.save_article(lone, source="feed", error="the page is behind a paywall")
+    assert all(b in HARBOUR[1] for b in story_summary(store, lone).bullets)
+
+
+def test_an_event_summary_is_kept_until_a_story_joins_it(store, feeds):
+    [a] = add(store, feeds[0], story("a", *HARBOUR, published=T0 - 5 * HOUR))
+    [b] = add(store, feeds[1], story("b", *HARBOUR_AGAIN, published=T0 - 4 * HOUR))
+    group = store.group_of(a)
+    first = story_summary(store, b)
+    assert first.feeds == 2
+    assert kept(store, "group_summaries") == {group.id: list(first.bullets)}
+    assert kept(store, "story_summaries") == {}  # a story in an event is summed up with it
+    plant(store, "group_summaries", ["Planted."])
+    assert story_summary(store, a).bullets == ("Planted.",)
+    [c] = add(store, feeds[2], story("c", *HARBOUR_THIRD, published=T0 - 3 * HOUR))
+    assert together(store, a, b, c)
+    summary = story_summary(store, c)
+    assert summary.feeds == 3 and summary.bullets != ("Planted.",)
+    assert all(any(b in s[1] for s in (HARBOUR, HARBOUR_AGAIN, HARBOUR_THIRD)) for b in summary.bullets)
+    assert kept(store, "group_summaries") == {store.group_of(c).id: list(summary.bullets)}
+
+
+def test_a_summary_is_shown_even_when_another_writer_holds_the_database(store, feeds, db_path):
+    [lone] = add(store, feeds[0], story("lone", *HARBOUR))
+    refresh = sqlite3.connect(db_path, isolation_level=None)  # a refresh mid-transaction
+    refresh.execute("BEGIN IMMEDIATE")
+    try:
+        summary = story_summary(store, lone)
+        assert summary.bullets and all(b in HARBOUR[1] for b in summary.bullets)
+        assert kept(store, "story_summaries") == {}  # not kept, and not waited for
+    finally:
+        refresh.execute("COMMIT")
+        refresh.close()
+    assert story_summary(store, lone) == summary
+    assert kept(store, "story_summaries") == {lone: list(summary.bullets)}
+
+
+def test_kept_summaries_go_with_their_stories(store, feeds):
+    [a] = add(store, feeds[0], story("a", *HARBOUR, published=T0 - 5 * HOUR))
+    [b] = add(store, feeds[1], story("b", *HARBOUR_AGAIN, published=T0 - 4 * HOUR))
+    [lone] = add(store, feeds[2], story("lone", *OHIO))
+    story_summary(store, a)
+    story_summary(store, lone)
+    assert len(kept(store, "group_summaries")) == 1 and len(kept(store, "story_summaries")) == 1
+    store.remove_feed(feeds[2])
+    assert kept(store, "story_summaries") == {}
+    store.remove_feed(feeds[1])  # the event is one story now, summed up alone
+    alone = story_summary(store, a)
+    assert alone.feeds == 1 and all(b in HARBOUR[1] for b in alone.bullets)
+    store.remove_feed(feeds[0])
+    assert kept(store, "story_summaries") == {} and kept(store, "group_summaries") == {}

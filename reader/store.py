@@ -30,6 +30,9 @@ from reader.models import (
 )
 
 BUSY_TIMEOUT_S = 30.0
+# How long keeping a computed summary waits for another writer (a refresh): not at all. It may run
+# on the app's key path, and a summary not kept now is computed again next time.
+CACHE_WRITE_WAIT_S = 0.0
 # A published date further ahead than this is a broken clock; the story is dated when we saw it.
 FUTURE_SLACK_S = 24 * 3600
 SQL_CHUNK = 500
@@ -348,6 +351,31 @@ def _m0003_groups(db) -> None:
                 WHERE id = old.group_id;
             UPDATE group_state SET generation = generation + 1;
         END
+        """
+    )
+
+
+@migrations(name="0004_summaries")
+def _m0004_summaries(db) -> None:
+    # Summary bullets, computed once (reader.cluster) and kept with a key of what they were computed
+    # from: text, title, whether the extracted article was used, for an event its member stories.
+    # A different key means the inputs changed and the bullets are computed again.
+    db.execute(
+        """
+        CREATE TABLE story_summaries (
+            story_id INTEGER PRIMARY KEY REFERENCES stories(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            bullets TEXT NOT NULL -- JSON list of strings
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE group_summaries (
+            group_id INTEGER PRIMARY KEY REFERENCES story_groups(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            bullets TEXT NOT NULL -- JSON list of strings
+        )
         """
     )
 
@@ -1462,3 +1490,60 @@ class Store:
                 f" CROSS JOIN stories s ON s.id = m.story_id WHERE g.feeds > 1 AND {where}"
             )
         return sql, params
+
+    # -- summaries ---------------------------------------------------------------------------
+    # Bullets kept per story and per event, each with the key of its inputs; reader.cluster makes
+    # the key and the bullets. Tables: migration 0004_summaries.
+
+    def article_text(self, story_id: int) -> str | None:
+        """The plain text of a story's extracted article (what search indexes), or None when it has
+        none: not fetched yet, pruned, or the feed's own text is what the story has."""
+        row = self.conn.execute(
+            "SELECT search FROM articles WHERE story_id = ? AND source = 'article'", (story_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def cached_story_summary(self, story_id: int, key: str) -> list[str] | None:
+        """The bullets kept for a story under ``key``; None when none are, or under another key."""
+        return self._cached("story_summaries", "story_id", story_id, key)
+
+    def cached_group_summary(self, group_id: int, key: str) -> list[str] | None:
+        """The bullets kept for an event (a group) under ``key``; None otherwise."""
+        return self._cached("group_summaries", "group_id", group_id, key)
+
+    def keep_story_summary(self, story_id: int, key: str, bullets: Sequence[str]) -> bool:
+        """Keep a story's bullets under ``key``, replacing any; False when another connection was
+        writing (a refresh) and nothing was kept: keeping never waits."""
+        return self._keep("story_summaries", "story_id", story_id, key, bullets)
+
+    def keep_group_summary(self, group_id: int, key: str, bullets: Sequence[str]) -> bool:
+        """Keep an event's bullets under ``key``, replacing any; False as for keep_story_summary."""
+        return self._keep("group_summaries", "group_id", group_id, key, bullets)
+
+    def _cached(self, table: str, column: str, ident: int, key: str) -> list[str] | None:
+        row = self.conn.execute(
+            f"SELECT bullets FROM {table} WHERE {column} = ? AND key = ?", (ident, key)
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _keep(self, table: str, column: str, ident: int, key: str, bullets: Sequence[str]) -> bool:
+        owner = "stories" if column == "story_id" else "story_groups"
+        with self._lock:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(CACHE_WRITE_WAIT_S * 1000)}")
+            try:
+                with self.write():
+                    # Only while the story or group is there: a refresh may have removed it since.
+                    self.conn.execute(
+                        f"INSERT INTO {table} ({column}, key, bullets) SELECT ?, ?, ?"
+                        f" WHERE EXISTS (SELECT 1 FROM {owner} WHERE id = ?)"
+                        f" ON CONFLICT ({column}) DO UPDATE SET key = excluded.key,"
+                        " bullets = excluded.bullets",
+                        (ident, key, json.dumps(list(bullets), ensure_ascii=False), ident),
+                    )
+                return True
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                return False
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")

@@ -1,3 +1,4 @@
+import json
 import sqlite3
 
 import pytest
@@ -315,3 +316,48 @@ def test_new_stories_become_searchable_and_ids_are_never_reused(store):
     assert store.story_ids(StoryFilter(query="quokka")) == []
     # FTS5 raises "database disk image is malformed" here if the index and the table disagree
     store.conn.execute("INSERT INTO stories_fts(stories_fts) VALUES ('integrity-check')")
+
+
+def test_a_database_from_before_kept_summaries_upgrades_and_keeps_them(db_path, clock, monkeypatch):
+    from reader.cluster import group_new_stories, story_summary
+
+    names = [name for name, _ in store_module.migrations.steps]
+    older = store_module.MigrationList("newsdesk")
+    older.steps = store_module.migrations.steps[: names.index("0004_summaries")]
+    with monkeypatch.context() as m:
+        m.setattr(store_module, "migrations", older)
+        with Store(db_path, clock=clock) as s:
+            feed = s.add_feed("https://example.org/feed")
+            ids, _ = s.save_stories_ids(feed.id, [story(
+                "a", "Port strike ends",
+                text="Dockworkers at the port of Saltmarsh voted on Friday to end their strike. "
+                     "The deal gives them 11 percent more over two years. They return on Monday.",
+            )])
+            group_new_stories(s, ids)
+            tables = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master")}
+            assert "story_summaries" not in tables
+    with Store(db_path, clock=clock) as s:
+        applied = [r[0] for r in s.conn.execute("SELECT name FROM _sqlite_migrations")]
+        assert applied == names
+        assert list(db_path.parent.glob("newsdesk.db.before-0004_summaries.bak"))
+        summary = story_summary(s, ids[0])
+        assert summary.bullets[0].startswith("Dockworkers at the port of Saltmarsh")
+        rows = s.conn.execute("SELECT story_id, bullets FROM story_summaries").fetchall()
+        assert rows == [(ids[0], json.dumps(list(summary.bullets)))]
+
+
+def test_kept_summaries_are_read_only_under_their_key(store):
+    feed = store.add_feed("https://example.org/feed")
+    store.save_stories(feed.id, [story("a")])
+    [story_id] = store.story_ids()
+    assert store.cached_story_summary(story_id, "k1") is None
+    assert store.keep_story_summary(story_id, "k1", ["Première phrase.", "Zweiter Satz."])
+    assert store.cached_story_summary(story_id, "k1") == ["Première phrase.", "Zweiter Satz."]
+    assert store.cached_story_summary(story_id, "k2") is None
+    assert store.keep_story_summary(story_id, "k2", [])
+    assert store.cached_story_summary(story_id, "k2") == []
+    assert store.cached_story_summary(story_id, "k1") is None
+    assert store.keep_story_summary(424242, "k1", ["Gone."])  # a removed story: nothing kept
+    assert store.cached_story_summary(424242, "k1") is None
+    assert store.keep_group_summary(424242, "k1", ["Gone."])
+    assert store.cached_group_summary(424242, "k1") is None

@@ -255,12 +255,14 @@ def report(rows: list[dict], outputs, scores, times) -> str:
         lines.append(f"| {SHORT[a]} − {SHORT[b]} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append(
-        "Bullets as shipped per article: "
-        + ", ".join(f"{c} bullets {counts.count(c)} times" for c in sorted(set(counts))) + "."
+        "Bullets as shipped: "
+        + ", ".join(f"{c} for {counts.count(c)} article{'s' * (counts.count(c) != 1)}"
+                    for c in sorted(set(counts))) + "."
     )
     lines.append("")
     lines.append(
-        f"Speed of `bullets()` (one core, load average {times['load']:.2f} when measured): median"
+        f"Speed of `bullets()` (one thread, {os.cpu_count()} CPUs, load average"
+        f" {times['load']:.2f} when measured): median"
         f" {times['median']:.1f} ms per article, 95th percentile {times['p95']:.1f} ms, slowest"
         f" {times['max']:.1f} ms; a {times['long_words']:,}-word text (corpus articles one per"
         f" paragraph) {times['long_median']:.1f} ms median of 20 runs, {times['long_max']:.1f} ms at"

@@ -1464,32 +1464,33 @@ class Store:
         ).fetchone()
         return row[0] if row else None
 
-    def event_members(self, flt: StoryFilter = StoryFilter()) -> list[tuple[int, int, int, int, bool]]:
-        """(story_id, group_id, feeds, published, read) of every story a filter selects that belongs
-        to an event told by several feeds, so the story list can show each event once. A search is
-        narrowed by the caller (who holds the matching ids), so only its scope applies here."""
+    def event_members(self, flt: StoryFilter = StoryFilter()) -> list[tuple[int, int, int, int]]:
+        """(story_id, group_id, feeds, published) of the stories in a filter's scope (everything,
+        a folder or a feed) that belong to an event told by several feeds, so the story list can
+        show each event once. Read state and search are not applied: the caller holds the ids."""
         sql, params = self._event_members_query(flt)
         return self.conn.execute(sql, params).fetchall()
 
     def _event_members_query(self, flt: StoryFilter) -> tuple[str, list]:
-        where, params, index = self._where(StoryFilter(flt.state, flt.feed_id, flt.folder))
-        columns = "m.story_id, g.id, g.feeds, s.published, s.read"
         if flt.feed_id is not None:
             # One feed's stories by its index, each one's group by primary keys.
-            sql = (
-                f"SELECT {columns} FROM stories s INDEXED BY {index}"
+            return (
+                "SELECT m.story_id, g.id, g.feeds, m.published"
+                " FROM stories s INDEXED BY idx_stories_feed"
                 " CROSS JOIN group_members m ON m.story_id = s.id"
-                f" CROSS JOIN story_groups g ON g.id = m.group_id WHERE g.feeds > 1 AND {where}"
+                " CROSS JOIN story_groups g ON g.id = m.group_id WHERE s.feed_id = ? AND g.feeds > 1",
+                [flt.feed_id],
             )
-        else:
-            # Only multi-feed events (idx_groups_multi), their members by idx_group_members_group
-            # and those stories by primary key: the cost follows the events, not all stories.
-            sql = (
-                f"SELECT {columns} FROM story_groups g INDEXED BY idx_groups_multi"
-                " CROSS JOIN group_members m ON m.group_id = g.id"
-                f" CROSS JOIN stories s ON s.id = m.story_id WHERE g.feeds > 1 AND {where}"
-            )
-        return sql, params
+        # Only multi-feed events (idx_groups_multi) and their members (idx_group_members_group):
+        # the cost follows the events, and no story row is read.
+        sql = (
+            "SELECT m.story_id, g.id, g.feeds, m.published"
+            " FROM story_groups g INDEXED BY idx_groups_multi"
+            " CROSS JOIN group_members m ON m.group_id = g.id WHERE g.feeds > 1"
+        )
+        if flt.folder is not None:
+            return sql + " AND m.feed_id IN (SELECT id FROM feeds WHERE folder = ?)", [flt.folder]
+        return sql, []
 
     # -- summaries ---------------------------------------------------------------------------
     # Bullets kept per story and per event, each with the key of its inputs; reader.cluster makes

@@ -214,3 +214,25 @@ async def test_the_demo_tram_vote_is_one_line_of_three_sources(tmp_path, clock, 
         assert heads, "the grouping found the tram vote"
         assert app.stories.story_count == total
         assert app.stories.row_count == total - sum(len(app.stories.event_at(i)[1]) - 1 for i in heads)
+
+
+async def test_n_and_p_find_an_event_whose_unread_story_is_far_below_it(make_app, check, feeds):
+    # t1 (1h old) and b1 (3 days old) are one event; only b1 and c1 (6h old) are unread. The
+    # store's next unread story after t0 is c1, but the event's line (t1) comes before it.
+    from tests.ui.conftest import group
+
+    group(check, ("t1", "b1"))
+    check.mark_read([sid(check, u) for u in ("t0", "b0", "c0", "t1", "t2", "t3")])
+    app = make_app(settings=dataclasses.replace(make_app().settings, mark_group_read=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert [check.get_story(i).uid for i in app.stories.story_ids] == ["t0", "b0", "c0", "t1", "t2", "t3", "c1"]
+        await pilot.press("n")
+        await pilot.pause()
+        assert current_uid(app, check) == "t1"
+        await pilot.press("n")  # mark_group_read is off: the event stays unread (b1); c1 is next
+        await pilot.pause()
+        assert current_uid(app, check) == "c1"
+        await pilot.press("p")  # nothing newer than c1 is unread, but the event above it is
+        await pilot.pause()
+        assert current_uid(app, check) == "t1"

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import time
 from array import array
-from bisect import bisect_left, bisect_right
+from operator import itemgetter
 from typing import Callable, ClassVar, Iterable
 
 from rich.cells import cell_len, set_cell_size
@@ -236,10 +236,8 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         self._feeds: dict[int, int] = {}
         self._expanded: set[int] = set()
         self._story_count = 0
-        self._member_read: dict[int, bool] = {}
-        self._member_key: dict[int, tuple[int, int]] = {}  # (published, id): list order, reversed
-        self._head_keys: list[tuple[int, int]] = []  # of every event's first story, ascending
-        self._heads: set[int] = set()
+        self._heads: set[int] = set()  # each event's first listed story
+        self._member_read: dict[int, bool] = {}  # read state of events' stories, fetched as needed
 
     # -- state ------------------------------------------------------------------------------
 
@@ -374,7 +372,18 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         members = self._members[group]
         if members[0] != story_id:
             return None
+        self._load_member_reads([group])
         return not all(self._member_read.get(m, True) for m in members)
+
+    def _load_member_reads(self, groups: Iterable[int]) -> None:
+        """Fetch the read state of these events' stories, those not known yet, in one query."""
+        missing = [m for g in groups for m in self._members[g] if m not in self._member_read]
+        if not missing:
+            return
+        for row in self.store.story_rows(missing):
+            self._member_read[row.id] = row.read
+        for story_id in missing:
+            self._member_read.setdefault(story_id, True)  # gone: nothing left to read
 
     def row_unread(self, index: int) -> bool:
         """Whether the row at ``index`` shows as unread (a folded event: any of its stories)."""
@@ -445,34 +454,34 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         """The rows of ``ids``: each event told by several feeds once, at its first listed story,
         followed by its other stories when it is unfolded."""
         self._event, self._members, self._feeds = {}, {}, {}
-        self._member_read, self._member_key, self._head_keys, self._heads = {}, {}, [], set()
+        self._heads, self._member_read = set(), {}
         if not self.collapse_events or not ids:
             return array("q", ids)
         rows = self.store.event_members(flt)
         if not rows:
             return array("q", ids)
-        group_of = {r[0]: r[1] for r in rows}
-        feeds = {r[1]: r[2] for r in rows}
         listed: dict[int, list[int]] = {}
         if flt.query is None:
-            # Newest first: an event's first listed story is its newest, no need to walk the list.
-            ordered = sorted(rows, key=lambda r: (r[3], r[0]), reverse=True)
-            for story_id, group, *_ in ordered:
+            # Newest first: the stories of an event in list order without walking the whole list.
+            if flt.state != "all":
+                shown = set(ids)
+                rows = [r for r in rows if r[0] in shown]
+            rows.sort(key=itemgetter(3, 0), reverse=True)
+            for story_id, group, _, _ in rows:
                 listed.setdefault(group, []).append(story_id)
         else:
-            for story_id in ids:
+            group_of = {r[0]: r[1] for r in rows}
+            for story_id in ids:  # ranked: walk the list, the best match heads its event
                 group = group_of.get(story_id)
                 if group is not None:
                     listed.setdefault(group, []).append(story_id)
         listed = {g: m for g, m in listed.items() if len(m) > 1}
         if not listed:
             return array("q", ids)
+        feeds = {r[1]: r[2] for r in rows}
         self._members = listed
         self._feeds = {g: feeds[g] for g in listed}
         self._event = {story_id: g for g, members in listed.items() for story_id in members}
-        self._member_read = {r[0]: bool(r[4]) for r in rows if r[0] in self._event}
-        self._member_key = {r[0]: (r[3], r[0]) for r in rows if r[0] in self._event}
-        self._head_keys = sorted(self._member_key[members[0]] for members in listed.values())
         self._heads = {members[0] for members in listed.values()}
         self._expanded &= listed.keys()
         # Every story but an event's first leaves its place; an unfolded event's follow its first.
@@ -546,8 +555,8 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         # An event's line shows whether any of its stories is unread.
         members = [i for i in changed if i in self._event]
         if members:
-            for row in self.store.story_rows(members):
-                self._member_read[row.id] = row.read
+            for story_id in members:
+                self._member_read.pop(story_id, None)
             changed |= {self._members[self._event[i]][0] for i in members}
         # Repaint only the lines on screen that show those stories: a smaller screen update.
         top = self.scroll_offset.y
@@ -725,46 +734,58 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
             key = (row.published, row.id)
         if self._expanded:
             return _UNKNOWN  # unfolded stories are out of date order: look row by row
-        # The nearest folded event with an unread story, and the nearest unread story that is not
-        # folded away (a folded one counts at its event's line): whichever comes first.
-        head = self._nearest_unread_event(key, backwards)
+        if not self._event:
+            story_id = seek(self._filter, *key, backwards=backwards)
+            if story_id is None:
+                return None
+            found = self._index_of(story_id, hint=self._cursor)
+            return _UNKNOWN if found is None else found
+        return self._seek_with_events(index, key, backwards)
+
+    def _seek_with_events(self, index: int | None, key: tuple[int, int], backwards: bool) -> int | None | object:
+        """``_seek_unread`` when events are folded. The store finds the nearest unread story; one
+        folded into its event counts at the event's line. A folded event between here and there
+        may also hold an unread story (older than the one found), so those are checked too."""
+        n = len(self._ids)
+        base = (n if backwards else -1) if index is None else index
+        seek = self.store.next_unread_id
+        target: int | None = None
         story_id = seek(self._filter, *key, backwards=backwards)
-        while story_id is not None and story_id in self._event and story_id not in self._heads:
-            at = self._member_key[story_id]
-            if head is not None and (at > head if backwards else at < head):
-                story_id = None  # past the event's line: that comes first
+        for _ in range(200):
+            if story_id is None:
                 break
-            story_id = seek(self._filter, *at, backwards=backwards)
-        candidates = [head] if head is not None else []
-        if story_id is not None:
-            at = self._member_key.get(story_id) or self._row_key(story_id)
-            if at is not None:
-                candidates.append(at)
-        if not candidates:
-            return None
-        best = min(candidates) if backwards else max(candidates)
-        found = self._index_of(best[1], hint=self._cursor)
-        return _UNKNOWN if found is None else found
-
-    def _row_key(self, story_id: int) -> tuple[int, int] | None:
-        rows = self.store.story_rows([story_id])
-        return (rows[0].published, rows[0].id) if rows else None
-
-    def _nearest_unread_event(self, key: tuple[int, int], backwards: bool) -> tuple[int, int] | None:
-        """The list key of the nearest folded event past ``key`` with an unread story."""
-        keys = self._head_keys
-        if not keys:
-            return None
-        if backwards:
-            i = bisect_right(keys, key)
-            steps = range(i, len(keys))
+            if story_id in self._event and story_id not in self._heads:
+                head = self._index_of(self._members[self._event[story_id]][0], hint=self._cursor)
+                if head is None:
+                    return _UNKNOWN
+                if (head < base) if backwards else (head > base):
+                    target = head
+                    break
+                rows = self.store.story_rows([story_id])  # its event is behind us: look past it
+                if not rows:
+                    return _UNKNOWN
+                story_id = seek(self._filter, rows[0].published, rows[0].id, backwards=backwards)
+                continue
+            target = self._index_of(story_id, hint=self._cursor)
+            if target is None:
+                return _UNKNOWN
+            break
         else:
-            i = bisect_left(keys, key)
-            steps = range(i - 1, -1, -1)
-        for j in steps:
-            if self._folded_unread(keys[j][1]):
-                return keys[j]
-        return None
+            return _UNKNOWN
+        # Folded events on the way: forwards only up to the story found (past it, their stories
+        # are older than it), backwards all the way up when nothing was found.
+        if backwards:
+            between = range(base - 1, -1 if target is None else target, -1)
+        else:
+            between = range(base + 1, n if target is None else target)
+        ids, heads = self._ids, self._heads
+        on_the_way = [i for i in between if ids[i] in heads]
+        if on_the_way:
+            self._load_member_reads(self._event[ids[i]] for i in on_the_way)
+            for i in on_the_way:
+                if self._folded_unread(ids[i]):
+                    return i
+        return target
 
     def _find_unread(self, positions: range) -> int | None:
         """The first position in ``positions`` whose story is unread, checking in growing chunks."""
@@ -785,6 +806,8 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
             if missing:
                 for row in self.store.story_rows(missing):
                     read[row.id] = row.read
+            if self._heads:
+                self._load_member_reads(self._event[i] for i in wanted if i in self._heads)
             for i, story_id in zip(part, wanted):
                 folded = self._folded_unread(story_id) if self._event else None
                 if folded or (folded is None and read.get(story_id) is False):
@@ -819,6 +842,8 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         found = {row.id: row for row in self.store.story_rows(missing)}
         for story_id in missing:
             self._rows.set(story_id, found.get(story_id, _GONE))
+        if self._heads:  # the events on screen show whether any of their stories is unread
+            self._load_member_reads(self._event[i] for i in self._ids[start:end] if i in self._heads)
 
     # -- rendering --------------------------------------------------------------------------
 
@@ -856,7 +881,7 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         selected = index == self._cursor
         age = format_age(row.published, now)
         shape = self._shape(row.id, index) if self._event else None
-        read = row.read if shape is None or shape[0] != "event" else not shape[3]
+        read = not shape[3] if shape is not None and shape[0] == "event" and not shape[2] else row.read
         key = (row.id, width, selected, focused, row.read, row.saved, age, row.title,
                row.feed_title, self._show_source, self._source_width, shape)
         strip = self._strips.get(key)
@@ -874,7 +899,10 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         members = self._members[group]
         unfolded = group in self._expanded
         if members[0] == story_id:
-            unread = not all(self._member_read.get(m, True) for m in members)
+            unread = False  # unfolded, each line shows its own story's state
+            if not unfolded:
+                self._load_member_reads([group])
+                unread = not all(self._member_read.get(m, True) for m in members)
             return ("event", self._feeds.get(group, len(members)), unfolded, unread)
         return ("source", story_id == members[-1])
 
@@ -924,7 +952,7 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         text_style, saved_style, source_style, age_style = styles
         # " ● Source  Title…  3h ": one mark, ★ for a saved story (bold while unread) else ● unread.
         source_width, title_width = self.columns(width)
-        read = row.read if shape is None or shape[0] != "event" else not shape[3]
+        read = not shape[3] if shape is not None and shape[0] == "event" and not shape[2] else row.read
         if row.saved:
             segments = [Segment(" ", text_style), Segment("★", saved_style), Segment(" ", text_style)]
         else:

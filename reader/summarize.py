@@ -20,6 +20,7 @@ __all__ = ["bullets", "clean_text", "lead_sentences", "split_sentences"]
 
 MAX_WORDS = 35  # a longer sentence is skipped, never cut
 MIN_WORDS = 6  # shorter ones are captions, labels and fragments more often than statements
+LABEL_WORDS = 15  # a line on its own this short without a full stop is a heading or a caption
 REDUNDANT = 0.5  # cosine above which a sentence repeats one already chosen
 MMR_LAMBDA = 0.7  # relevance against novelty when picking the next bullet
 
@@ -177,22 +178,31 @@ _CLOSERS = "\"'”’“‘»)]"
 _OPENERS = "\"'“‘«„‚([¿¡—–-"
 
 
-def _paragraphs(text: str) -> list[str]:
-    """Lines with whitespace collapsed; a hard-wrapped line is joined back to its sentence."""
-    out: list[str] = []
+def _paragraphs(text: str) -> list[tuple[str, bool]]:
+    """Lines with whitespace collapsed, a hard-wrapped line joined back to its sentence; each with
+    whether it stands alone (one line between blank lines, as headings and captions do)."""
+    out: list[list] = []
     blank = True
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = _SPACE.sub(" ", raw).strip()
         if not line:
             blank = True
             continue
-        wrapped = out and not blank and out[-1][-1] not in _TERMINAL + _CLOSERS + ":"
+        if out and not blank:
+            out[-1][1] = False
+        wrapped = out and not blank and out[-1][0][-1] not in _TERMINAL + _CLOSERS + ":"
         if wrapped and line[0].islower():
-            out[-1] += " " + line
+            out[-1][0] += " " + line
         else:
-            out.append(line)
+            out.append([line, blank])
         blank = False
-    return out
+    return [(line, alone) for line, alone in out]
+
+
+def _is_label(line: str, alone: bool) -> bool:
+    """A heading, label or caption: a short line on its own that does not end like a sentence."""
+    end = line.rstrip(_CLOSERS + " ")[-1:]
+    return alone and len(line.split()) <= LABEL_WORDS and end not in _TERMINAL + ":"
 
 
 def _is_boilerplate(line: str) -> bool:
@@ -216,18 +226,21 @@ def _strip_dateline(line: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """The text without boilerplate lines and datelines, one paragraph a line, spaces collapsed.
+    """The text without boilerplate lines, datelines, headings and captions, one paragraph a
+    line, spaces collapsed.
 
     Every sentence ``split_sentences`` and ``bullets`` return is a substring of this.
     """
     kept = []
-    for line in _paragraphs(text):
+    for line, alone in _paragraphs(text):
         if _is_boilerplate(line):
             continue
         line = _strip_dateline(line)
         if not _is_boilerplate(line):
-            kept.append(line)
-    return "\n".join(kept)
+            kept.append((line, alone))
+    # Headings and captions go too, unless they are all the text has (a feed that gives a title).
+    sentences = [line for line, alone in kept if not _is_label(line, alone)]
+    return "\n".join(sentences if sentences else [line for line, _ in kept])
 
 
 # -- sentences -----------------------------------------------------------------------------------

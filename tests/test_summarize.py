@@ -163,12 +163,30 @@ def test_split_sentences(text, expected):
 
 
 def test_split_keeps_paragraphs_apart_and_joins_hard_wrapped_lines():
-    text = "A heading without a stop\n\nThe first sentence runs\nover two lines. The second.\n"
+    text = ("The first sentence runs\nover two lines. The second.\nA line of its own without a stop\n"
+            "\nThird paragraph.")
     assert split_sentences(text) == [
-        "A heading without a stop",
         "The first sentence runs over two lines.",
         "The second.",
+        "A line of its own without a stop",
+        "Third paragraph.",
     ]
+
+
+def test_headings_and_captions_are_dropped_before_scoring():
+    # A short line between blank lines that does not end like a sentence: a heading or a caption.
+    text = ("Tram approved\n\nThe council approved the tram line on Tuesday. It will open in 2030.\n\n"
+            "The new tram at the depot in Alder Bay\n\nWhat happens next\n\n"
+            "Construction starts next spring, the transit chief said.\n\n- 19 stops\n- 14.6 km\n")
+    assert split_sentences(text) == [
+        "The council approved the tram line on Tuesday.", "It will open in 2030.",
+        "Construction starts next spring, the transit chief said.", "- 19 stops", "- 14.6 km",
+    ]
+    assert bullets(text) == bullets(text.replace("Tram approved\n\n", "").replace(
+        "The new tram at the depot in Alder Bay\n\nWhat happens next\n\n", ""))
+    # A text that is nothing but such lines (a feed that gives only a title) keeps them.
+    assert split_sentences("Council approves tram line\n\n") == ["Council approves tram line"]
+    assert bullets("Council approves tram line") == ["Council approves tram line"]
 
 
 def test_split_empty():

@@ -21,7 +21,8 @@ every system, so the interval of a difference is that of the paired difference.
 
     .venv/bin/pip install -e '.[bench]'            # rouge-score (nltk's Porter stemmer, numpy)
     .venv/bin/python benchmarks/eval_summaries.py            # print the tables
-    .venv/bin/python benchmarks/eval_summaries.py --write    # and replace "## Summaries" in docs/quality.md
+    .venv/bin/python benchmarks/eval_summaries.py --write    # and update the tables in docs/quality.md
+    .venv/bin/python benchmarks/eval_summaries.py --max-words 40   # what the 35-word cap costs
 """
 
 from __future__ import annotations
@@ -271,30 +272,33 @@ def report(rows: list[dict], outputs, scores, times) -> str:
     return "\n".join(lines)
 
 
+BEGIN, END = "<!-- eval_summaries.py: begin -->", "<!-- eval_summaries.py: end -->"
+
+
 def write_section(body: str) -> None:
-    """Replace our own section of docs/quality.md (appending it the first time), nothing else."""
+    """Replace the measured part of "## Summaries" in docs/quality.md (between BEGIN and END),
+    keeping the prose around it; the first time, append the section. Nothing else is touched."""
     text = QUALITY.read_text(encoding="utf-8")
-    section = "## Summaries\n\n" + body.strip() + "\n"
-    match = re.search(r"^## Summaries\n.*?(?=^## |\Z)", text, flags=re.M | re.S)
-    if match:
-        tail = text[match.end():]
-        text = text[: match.start()] + section + ("\n" + tail if tail else "")
+    block = f"{BEGIN}\n\n{body.strip()}\n\n{END}"
+    if BEGIN in text and END in text:
+        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END):]
+    elif re.search(r"^## Summaries$", text, flags=re.M):
+        raise SystemExit(f"docs/quality.md has a Summaries section without {BEGIN} ... {END}")
     else:
-        text = text.rstrip("\n") + "\n\n" + section
+        text = text.rstrip("\n") + "\n\n## Summaries\n\n" + block + "\n"
     QUALITY.write_text(text, encoding="utf-8")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--write", metavar="INTRO", nargs="?", const="",
-                    help="replace the Summaries section of docs/quality.md: INTRO file (prose kept"
-                         " above and below the tables, split at a line '<!-- tables -->') ")
+    ap.add_argument("--write", action="store_true",
+                    help="replace the measured part of the Summaries section of docs/quality.md")
     ap.add_argument("--max-words", type=int, metavar="N",
                     help=f"skip sentences longer than N words instead of {summarize.MAX_WORDS} (to see what the cap costs)")
     ap.add_argument("--dump", metavar="FILE", help="write every system's summaries as JSON lines")
     args = ap.parse_args()
     if args.max_words:
-        if args.write is not None:
+        if args.write:
             ap.error("--write reports what ships; it does not go with --max-words")
         summarize.MAX_WORDS = args.max_words
     rows = load()
@@ -307,10 +311,7 @@ def main() -> int:
         with open(args.dump, "w", encoding="utf-8") as f:
             for i, r in enumerate(rows):
                 f.write(json.dumps({"id": r["id"], **{k: v[i] for k, v in outputs.items()}}) + "\n")
-    if args.write is not None:
-        if args.write:
-            before, _, after = Path(args.write).read_text(encoding="utf-8").partition("<!-- tables -->")
-            body = before.strip() + "\n\n" + body + "\n\n" + after.strip()
+    if args.write:
         write_section(body)
     return 0
 

@@ -131,6 +131,7 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._all = asyncio.Semaphore(self.limits.max_connections)
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._wanted: dict[str, int] = {}  # host -> fetches waiting for or holding one of its slots
 
     async def __aenter__(self) -> Fetcher:
         import httpx
@@ -139,6 +140,7 @@ class Fetcher:
         # Made here, not in __init__, so they belong to the loop that uses them.
         self._all = asyncio.Semaphore(lim.max_connections)
         self._hosts = {}
+        self._wanted = {}
         self._client = httpx.AsyncClient(
             http1=True,
             http2=False,
@@ -239,7 +241,8 @@ class Fetcher:
                 started = time.perf_counter()
                 try:
                     async with asyncio.timeout(remaining):
-                        request = client.build_request("GET", target, headers=headers)
+                        hop_headers = self._headers(target.host, headers)
+                        request = client.build_request("GET", target, headers=hop_headers)
                         try:
                             response = await client.send(request, stream=True)
                         except _FetchError as exc:  # _check_redirect refused where it leads
@@ -272,8 +275,21 @@ class Fetcher:
         per_host = self._hosts.get(host)
         if per_host is None:
             per_host = self._hosts[host] = asyncio.Semaphore(self.limits.per_host)
-        async with per_host, self._all:
-            yield
+        self._wanted[host] = self._wanted.get(host, 0) + 1
+        try:
+            await asyncio.sleep(0)  # fetches started together all count themselves in first
+            async with per_host, self._all:
+                yield
+        finally:
+            self._wanted[host] -= 1
+
+    def _headers(self, host: str, headers: dict[str, str]) -> dict[str, str]:
+        """The request's headers, asking the server to close the connection when no other fetch
+        waits for this host: a kept connection nobody reuses costs httpx time on every request
+        (it checks every pooled connection each time), and most feeds have a host of their own."""
+        if self._wanted.get(host, 0) > 1:
+            return headers
+        return {**headers, "Connection": "close"}
 
     async def _result(
         self,

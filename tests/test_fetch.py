@@ -403,6 +403,18 @@ async def test_limits_per_host_and_overall_are_respected(server, clock):
     assert server.max_in_flight == 3
 
 
+async def test_a_connection_is_kept_only_while_another_fetch_waits_for_its_host(server, clock):
+    paths = [f"/same/{i}" for i in range(3)]
+    for path in paths:
+        server.add(path, RSS, delay=0.02)
+    async with Fetcher(FetchLimits(per_host=1), clock=clock) as fetcher:
+        await asyncio.gather(*(fetcher.fetch(server.url(p)) for p in paths))
+        await fetcher.fetch(server.add("/alone", RSS))
+    asked = [r.headers["Connection"] for r in server.requests]
+    # the first two had a fetch for the same host waiting behind them; the last ones did not
+    assert [c is not None and c.lower() == "close" for c in asked] == [False, False, True, True]
+
+
 async def test_two_hundred_fetches_at_once(server, clock):
     paths = [f"/feed/{i}" for i in range(200)]
     for path in paths:

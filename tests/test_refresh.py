@@ -289,3 +289,24 @@ def test_a_refresh_of_304s_never_loads_the_parser_or_grouping(server, store, db_
     out = subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "[]"
+
+
+def test_one_story_listed_twice_under_two_ids_is_stored_once(server, store, db_path, clock):
+    date = format_datetime(datetime.fromtimestamp(T0 - 3600, timezone.utc))
+
+    def item(guid: str, title: str, link: str) -> str:
+        return (f"<item><guid>{guid}</guid><title>{title}</title><link>{link}</link>"
+                f"<pubDate>{date}</pubDate><description>Text.</description></item>")
+
+    store.add_feed(server.add("/twice.xml", (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Twice</title>'
+        + item("a", "Tram line approved", "http://www.city.example/tram/")
+        + item("b", "Tram  line APPROVED", "https://city.example/tram?utm_source=rss")  # the same
+        + item("c", "Tram line approved", "https://city.example/other")  # another page
+        + item("d", "Storm closes harbour", "https://city.example/tram")  # another title
+        + "</channel></rss>")))
+    summary = do_refresh(db_path, clock)
+    assert summary.new == 3
+    assert sorted(r.url for r in store.list_stories()) == [
+        "http://www.city.example/tram/", "https://city.example/other", "https://city.example/tram"
+    ]

@@ -65,9 +65,12 @@ JOIN_STORY = 0.20  # cosine of two bare headlines (neither story has a lead)
 JOIN_STORY_TEXT = 0.30  # cosine when either has a lead: more words, more overlap by chance
 JOIN_GROUP = 0.15  # cosine to the centroid of the group's stories within the window
 MIN_SHARED = 2  # words in common: one ("dance", "rails", "second") is a coincidence
-MERGE_GROUPS = 0.40  # centroid cosine at which two groups that a new story fits are merged
+MERGE_GROUPS = 0.30  # centroid cosine at which two groups that a new story fits are merged
 MERGE_CANDIDATE = 0.20  # a group with a story this like the new one is checked for a merge too
-MERGE_SHARED_FEED = 0.50  # the centroid cosine two groups with a feed in common need to merge
+SAME_FEED_JOIN = 2.0  # cosine at which a story joins a group that holds its feed (2: never)
+JOIN_PROFILE = 0.25  # cosine to a group's centroid alone that lets a story join it
+PROFILE_MIN = 3  # stories a group needs in the window before its centroid alone is trusted
+MERGE_SHARED_FEED = 0.40  # the centroid cosine two groups with a feed in common need to merge
 TITLE_WEIGHT = 2  # a title word counts as much as this many words of the lead
 LEAD_WORDS = 40  # how much of the text after the title describes the event
 LEAD_CHARS = 12 * LEAD_WORDS  # read no more of the text than this (words are shorter)
@@ -79,6 +82,7 @@ VECTOR_TERMS = 20  # a story is compared by its heaviest terms only
 PROBE_TERMS = 8  # it looks for others through at most this many of its names, rarest first,
 PROBE_BUDGET = 200  # and no further than the name that would take it past this many stories
 SCORE_TOP = 12  # of the groups found, the cosine of those with the most names in common only
+PENDING_BATCH = 2000  # stories stored before grouping existed, grouped at the end of each refresh
 COPY_PROBE = 32  # a story looks for its copies (rule 2) among the latest this many with its key
 
 # -- canonical URLs ------------------------------------------------------------------------------
@@ -466,9 +470,15 @@ class _Group:
     centroid: dict[str, float] = field(default_factory=dict)
     norm: float | None = 0.0
     new: bool = False  # begun by this call, not yet stored
+    # The places its stories name in titles, and in titles or leads: two groups that each name a
+    # place the other never does are two events (_conflict). Numbers differ too often within one.
+    title: set[str] = field(default_factory=set)
+    all: set[str] = field(default_factory=set)
 
     def add(self, item: _Item) -> None:
         self.members.append(item)
+        self.title.update(m for m in item.marks.title if m[0] == "@")
+        self.all.update(m for m in item.marks.all if m[0] == "@")
         for t, w in item.vector.items():
             self.centroid[t] = self.centroid.get(t, 0.0) + w
         self.norm = None
@@ -640,13 +650,17 @@ def _joinable(s: _New, window: _Window) -> tuple[list[_Group], list[_Group]]:
     merge with the first (the others it could join, and those with a story MERGE_CANDIDATE alike)."""
     scores = _scores(s, window, min(JOIN_STORY, JOIN_STORY_TEXT, MERGE_CANDIDATE))
     best: dict[_Group, float] = {}
+    seen: dict[_Group, list[_Item]] = {}
     for item, score in scores.items():
+        if abs(item.published - s.published) > WINDOW_S:
+            continue
+        seen.setdefault(item.group, []).append(item)
         threshold = JOIN_STORY_TEXT if s.marks.text or item.marks.text else JOIN_STORY
+        if item.feed_id == s.feed_id:
+            threshold = max(threshold, SAME_FEED_JOIN)
         if (
             score < threshold
             or score <= best.get(item.group, 0.0)
-            or item.feed_id == s.feed_id
-            or abs(item.published - s.published) > WINDOW_S
             or not s.marks.names & item.marks.names
             or _conflict(s.marks, item.marks)
             or len(s.vector.keys() & item.vector.keys()) < MIN_SHARED
@@ -655,11 +669,19 @@ def _joinable(s: _New, window: _Window) -> tuple[list[_Group], list[_Group]]:
         best[item.group] = score
     ranked = []
     for group, score in best.items():
-        if s.feed_id in group.feeds:
+        if s.feed_id in group.feeds and score < SAME_FEED_JOIN:
             continue
         central = group.likeness(s.vector)
         if central >= JOIN_GROUP:
             ranked.append((score + central, group))
+    for group, found in seen.items():
+        if group in best or len(group.members) < PROFILE_MIN or (s.feed_id in group.feeds and SAME_FEED_JOIN > 1):
+            continue
+        central = group.likeness(s.vector)
+        if central >= JOIN_PROFILE and not any(_conflict(s.marks, i.marks) for i in found) and any(
+            s.marks.names & i.marks.names for i in found
+        ):
+            ranked.append((central, group))
     ranked.sort(key=lambda sg: -sg[0])
     joinable = [g for _, g in ranked]
     if not joinable:
@@ -752,7 +774,7 @@ def group_new_stories(store: Store, story_ids: Iterable[int]) -> list[int]:
                             continue  # merged into another already
                         # A story that fits two alike groups shows they were one event all along.
                         alike = _alike(group, other)
-                        if alike >= MERGE_GROUPS and (
+                        if alike >= MERGE_GROUPS and not _conflict(group, other) and (
                             alike >= MERGE_SHARED_FEED or not group.feeds & other.feeds
                         ):
                             into, gone = (group, other) if group.id < other.id else (other, group)
@@ -809,10 +831,15 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def group_pending(store: Store, since: int | None = None) -> list[int]:
-    """Group the stories that have no group yet, those published from ``since`` on (stored before
-    grouping existed, or by code that did not call ``group_new_stories``); returns group ids."""
-    return group_new_stories(store, store.ungrouped_story_ids(since))
+def group_pending(store: Store, since: int | None = None, limit: int | None = None) -> list[int]:
+    """Group the stories that have no group yet (stored before grouping existed, or by code that
+    did not call ``group_new_stories``), those published from ``since`` on, the newest ``limit``
+    of them; returns the ids of the groups that gained stories. A refresh calls it with
+    PENDING_BATCH, so an old database is grouped a batch at a time, newest first."""
+    with store.write():
+        if not store.has_ungrouped():
+            return []
+        return group_new_stories(store, store.ungrouped_story_ids(since, limit))
 
 
 # -- one summary for a group ---------------------------------------------------------------------

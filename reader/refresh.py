@@ -343,6 +343,11 @@ async def refresh_async(
         finally:
             writer.close()
             parser.close()
+    # Stories stored before grouping existed get grouped too, a bounded batch each refresh.
+    if store.has_ungrouped():  # (before the import: a refresh of 304s never loads grouping)
+        from reader.cluster import PENDING_BATCH, group_pending
+
+        group_pending(store, limit=PENDING_BATCH)
     return results
 
 

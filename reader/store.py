@@ -1275,14 +1275,22 @@ class Store:
             ))
         return out
 
-    def ungrouped_story_ids(self, since: int | None = None) -> list[int]:
-        """Stories without a group (stored before grouping existed), published from ``since`` on."""
+    def ungrouped_story_ids(self, since: int | None = None, limit: int | None = None) -> list[int]:
+        """Stories without a group (stored before grouping existed), published from ``since`` on,
+        the newest first (at most ``limit`` of them)."""
         return [r[0] for r in self.conn.execute(
             "SELECT id FROM stories WHERE published >= ?"
             " AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.story_id = stories.id)"
-            " ORDER BY published, id",
-            (since if since is not None else -(2**62),),
+            " ORDER BY published DESC, id DESC LIMIT ?",
+            (since if since is not None else -(2**62), limit if limit is not None else -1),
         )]
+
+    def has_ungrouped(self) -> bool:
+        """Whether any story has no group: two counts, cheaper than looking for one (a member is
+        deleted with its story, so there are as many members as stories when all are grouped)."""
+        return self.conn.execute(
+            "SELECT (SELECT count(*) FROM stories) > (SELECT count(*) FROM group_members)"
+        ).fetchone()[0] == 1
 
     def group_generation(self) -> int:
         return self.conn.execute("SELECT generation FROM group_state").fetchone()[0]

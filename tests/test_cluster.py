@@ -26,7 +26,7 @@ from reader.cluster import (
 from reader.demo import load_demo
 from reader.models import FetchResult, ParsedStory
 from reader.parse import parse_feed
-from reader.refresh import store_result
+from reader.refresh import refresh, store_result
 from reader.store import Store
 from tests.conftest import T0
 
@@ -444,6 +444,34 @@ def test_a_refresh_groups_what_it_stores(store, feeds):
     [group] = store.multi_source_groups()
     assert group.feeds == 2
     assert store.ungrouped_story_ids() == []  # the ferry story too, in a group of its own
+
+
+def test_a_refresh_groups_an_old_databases_stories_a_batch_at_a_time(server, store, feeds, db_path, clock,
+                                                                     monkeypatch):
+    # A database from before grouping: stories stored, none grouped.
+    store.save_stories(feeds[0], [story("a", *HARBOUR, published=T0 - 5 * HOUR)]
+                       + [story(f"old{i}", f"Archive story number {i}", published=T0 - 90 * HOUR - i)
+                          for i in range(4)])
+    store.save_stories(feeds[1], [story("b", *HARBOUR_AGAIN, published=T0 - 2 * HOUR)])
+    old = store.ungrouped_story_ids()
+    assert len(old) == 6 and store.multi_source_groups() == []
+    for feed_id in feeds:  # only the feed on the server is due
+        store.update_feed(feed_id, disabled=1)
+    store.add_feed(server.add("/new.xml", """<?xml version="1.0"?><rss version="2.0"><channel>
+        <title>New</title><item><guid>n1</guid><title>Library opens new wing</title></item>
+        </channel></rss>"""))
+    monkeypatch.setattr(cluster, "PENDING_BATCH", 3)
+
+    summary = refresh(db_path, clock=clock)
+    assert summary.new == 1
+    # The refresh's own story, and the newest three old ones: the harbour strike from two feeds.
+    assert len(store.ungrouped_story_ids()) == 3
+    [group] = store.multi_source_groups()
+    assert set(group.story_ids) == set(old[:2]) and group.feeds == 2
+    refresh(db_path, clock=clock)  # nothing new to fetch; the rest of the old stories
+    assert store.ungrouped_story_ids() == []
+    assert not store.has_ungrouped()
+    assert all(row[1:6] == row[6:] for row in recounted(store))
 
 
 # -- the command line ----------------------------------------------------------------------------

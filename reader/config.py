@@ -39,7 +39,8 @@ class Settings:
     """Show the summary bullets above a story in the reading pane."""
 
     fetch_articles: bool = False
-    """Fetch the full article of each new story during an automatic refresh (more traffic)."""
+    """After each refresh in the app (automatic or ``r``), fetch and keep the full articles of new
+    unread stories for reading offline (more traffic), as ``newsdesk refresh --articles`` does."""
 
     mark_group_read: bool = True
     """Marking a story told by several feeds marks every feed's version of it."""
@@ -71,11 +72,12 @@ show_sidebar = true
 # Show summary bullets above the story in the reading pane.
 show_summary = true
 
-# Fetch the full article of every new story during an automatic refresh, so it is ready offline.
-# This downloads one web page per new story.
+# After each refresh in the app (automatic or the refresh key), fetch the full article of every new
+# unread story, so it is ready offline. This downloads one web page per new story.
 fetch_articles = false
 
-# When one story is told by several feeds, marking it read marks every feed's version of it.
+# When one story is told by several feeds (one line, "3 sources", in the story list), opening it or
+# marking it read marks every feed's version of it; false marks only the one you open or mark.
 mark_group_read = true
 
 # Key bindings: binding id = comma-separated keys. The help screen (?) lists every binding id.

@@ -541,3 +541,25 @@ def test_importing_extract_loads_no_extractor_network_client_or_ui():
             " if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_demo_stories_never_reach_the_network(db_path, clock):
+    """The demo feeds' links lead to made-up pages (example.net, .org, .com): opening a demo story
+    or reading ahead keeps the feed's own text and says so, and asks nothing of the network."""
+    from reader.demo import load_demo
+    from reader.extract import get_article
+
+    with Store(db_path, clock=clock) as store:
+        load_demo(store)
+        ids = store.story_ids()
+        teaser = next(i for i in ids if not feed_has_full_text(store.get_story(i)))
+        whole = next(i for i in ids if feed_has_full_text(store.get_story(i)))
+    article = get_article(db_path, teaser, clock, limits=FetchLimits(connect_timeout=0.01, total_timeout=0.01))
+    assert article.markdown is None and "demo story" in article.error and article.source == "feed"
+    assert get_article(db_path, teaser, clock).from_cache
+    article = get_article(db_path, whole, clock)
+    assert article.error is None and article.markdown and article.source == "feed"
+    summary = fetch_articles(db_path, clock=clock, limits=FAST)
+    assert len(summary.results) == len(ids) - 2 and not any(r.fetched for r in summary.results)
+    with Store(db_path, clock=clock) as store:
+        assert all(store.article(i) is not None for i in ids)

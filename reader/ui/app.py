@@ -29,6 +29,8 @@ from reader.models import Clock, Story, StoryFilter
 from reader.store import Store, StoreError
 from reader.ui.messages import (
     ArticleLoaded,
+    ArticlesFetched,
+    ArticlesProgress,
     CountsLoaded,
     FeedAdded,
     FeedAddFailed,
@@ -198,6 +200,8 @@ class NewsdeskApp(App[None]):
         self.open_story_id: int | None = None
         self.undo_stack: list[tuple[str, list[int], bool]] = []
         self.refreshing = False
+        self.reading_ahead = False  # fetching full articles after a refresh (fetch_articles)
+        self._read_ahead_next: tuple[int, ...] | None | bool = False  # asked for while one runs
         self.keymap: dict[str, str] = {}
         self._read_timer: Timer | None = None
         self._preview_timer: Timer | None = None
@@ -1014,7 +1018,8 @@ class NewsdeskApp(App[None]):
 
     def on_refresh_finished(self, message: RefreshFinished) -> None:
         self.refreshing = False
-        self.remove_class("-refreshing")
+        if not self.reading_ahead:
+            self.remove_class("-refreshing")
         # reload keeps the cursor on the story being read; new stories appear around it
         self.stories.reload()
         self._summaries.clear()  # a refresh can group stories into new events
@@ -1033,6 +1038,67 @@ class NewsdeskApp(App[None]):
         if failed:
             text += f"; {len(failed)} failed (marked ! in the sidebar, e shows why)"
         self.notify(text + ".", severity="warning" if failed else "information", markup=False)
+        if getattr(self.settings, "fetch_articles", False):
+            self.start_read_ahead(message.feed_ids)
+
+    # -- reading ahead: full articles for offline reading -----------------------------------
+
+    def start_read_ahead(self, feed_ids: tuple[int, ...] | None) -> None:
+        """Fetch the full articles of new unread stories (of these feeds) in a worker, after the
+        feeds are refreshed so they never wait for it; progress shows in the refresh bar."""
+        if self.reading_ahead:
+            self._read_ahead_next = None if self._read_ahead_next is None or feed_ids is None else (
+                tuple(feed_ids) + (self._read_ahead_next or ()))
+            return
+        self.reading_ahead = True
+        self.add_class("-refreshing")
+        if not self.refreshing:
+            self.main.query_one("#refresh-progress", ProgressBar).update(total=None, progress=0)
+            self.main.query_one("#refresh-label", Static).update(Content("Fetching articles…"))
+        self.run_read_ahead(feed_ids)
+
+    @work(thread=True, group="read-ahead")
+    def run_read_ahead(self, feed_ids: tuple[int, ...] | None) -> None:
+        try:
+            from reader.extract import fetch_articles
+
+            def progress(done: int, total: int, result) -> None:
+                self.post_message(ArticlesProgress(done, total))
+
+            summary = fetch_articles(self.db_path, feed_id=list(feed_ids) if feed_ids else None,
+                                     on_progress=progress, clock=self.clock)
+        except Exception as exc:  # a worker reports, never raises into the UI
+            self.post_message(ArticlesFetched(None, f"Fetching articles failed: {exc}"))
+            return
+        self.post_message(ArticlesFetched(summary))
+
+    def on_articles_progress(self, message: ArticlesProgress) -> None:
+        if self.refreshing:
+            return  # the feeds' progress has the bar
+        bar = self.main.query_one("#refresh-progress", ProgressBar)
+        bar.update(total=max(1, message.total), progress=message.done)
+        self.main.query_one("#refresh-label", Static).update(
+            Content(f"Fetching articles {message.done}/{message.total}")
+        )
+
+    def on_articles_fetched(self, message: ArticlesFetched) -> None:
+        self.reading_ahead = False
+        if not self.refreshing:
+            self.remove_class("-refreshing")
+        if message.error:
+            self.notify(message.error, severity="error", markup=False)
+        summary = message.summary
+        if summary is not None and summary.results:
+            failed = len(summary.failed)
+            text = f"Fetched {len(summary.results)} full {'article' if len(summary.results) == 1 else 'articles'} to read offline"
+            if failed:
+                text += f" ({failed} with the feed's text only)"
+            self.notify(text + ".", markup=False, timeout=4)
+            if self.open_story_id in {r.story_id for r in summary.results}:
+                self.fetch_article(self.open_story_id)  # from the database now
+        again, self._read_ahead_next = self._read_ahead_next, False
+        if again is not False:
+            self.start_read_ahead(again)
 
     # -- feeds ------------------------------------------------------------------------------
 

@@ -71,3 +71,19 @@ class SummaryReady(Message):
 
     story_id: int
     summary: Any
+
+
+@dataclass
+class ArticlesProgress(Message):
+    """Reading ahead: one more story's full article was fetched (or found wanting)."""
+
+    done: int
+    total: int
+
+
+@dataclass
+class ArticlesFetched(Message):
+    """Reading ahead ended: ``summary`` (reader.extract.ArticleSummary) when it ran, else ``error``."""
+
+    summary: Any
+    error: str | None = None

@@ -49,7 +49,7 @@ from reader.ui.screens.dialogs import (
 )
 from reader.ui.screens.help import HelpScreen
 from reader.ui.widgets.reading_pane import ReadingPane, story_text
-from reader.ui.widgets.safe_text import format_size, is_web_url, one_line, safe_url
+from reader.ui.widgets.safe_text import as_markup, format_size, highlighted, is_web_url, one_line, safe_url
 from reader.ui.widgets.sidebar import STATE_LABELS, Place, Sidebar, feed_deltas, place_for, read_totals
 from reader.ui.widgets.summary_panel import Source, SummaryData, SummaryPanel, group_summary, is_quick, summary_for
 
@@ -110,14 +110,14 @@ class NewsdeskCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._commands():
-            yield DiscoveryHit(Content(name), callback, help=help_text)
+            yield DiscoveryHit(Content(name), callback, help=as_markup(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, callback in self._commands():
             score = max(matcher.match(name), matcher.match(help_text) * 0.8)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+                yield Hit(score, highlighted(matcher, name), callback, help=as_markup(help_text))
 
 
 class NewsdeskApp(App[None]):

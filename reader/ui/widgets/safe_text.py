@@ -10,6 +10,9 @@ import re
 import time
 from urllib.parse import urlsplit
 
+from textual.content import Content
+from textual.fuzzy import Matcher
+
 from reader import text as core_text
 from reader.text import safe_url as safe_url  # one function for the CLI and the app
 
@@ -25,6 +28,23 @@ def clean(text: str | None) -> str:
 def one_line(text: str | None) -> str:
     """Text on one line with runs of whitespace collapsed."""
     return core_text.one_line(text) if text else ""
+
+
+def as_markup(text: str | None) -> str:
+    """Markup that Textual reads back as exactly ``one_line(text)``, for the few Textual APIs that
+    take nothing but markup (the command palette's help line)."""
+    return one_line(text).replace("[", "\\[")
+
+
+def highlighted(matcher: Matcher, text: str) -> Content:
+    """``matcher.highlight(text)`` without reading ``text`` as markup (Textual's does)."""
+    content = Content(text)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    if score:
+        for offset in offsets:
+            if not text[offset].isspace():
+                content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 def is_web_url(url: str | None) -> bool:

@@ -211,7 +211,8 @@ class _Writer:
 
     The event loop only hands a result over and goes on fetching; SQLite lets other threads run
     while it works. A transaction takes whatever has queued up while the last one was written (at
-    most BATCH_STORIES stories), and each feed in it is a savepoint, so a bug costs one feed.
+    most BATCH_STORIES stories), and each feed in it is a savepoint, so a bug costs one feed. The
+    new stories go into the search index in the same transaction.
     """
 
     def __init__(self, store: Store) -> None:
@@ -267,6 +268,8 @@ class _Writer:
                             results.append(self._write_one(feed, fetched, parsed, bug))
                     except Exception as exc:  # a bug must cost one feed, not the whole refresh
                         results.append(_store_failure(store, feed, exc))
+                # Searchable as soon as stored, and no long indexing pass after the last feed.
+                store.index_pending()
                 return results
         except Exception:  # the transaction itself failed (a lock held too long): feed by feed
             return [

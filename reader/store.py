@@ -11,6 +11,7 @@ import os
 import re
 import sqlite3
 import threading
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
@@ -761,12 +762,16 @@ class Store:
         """
         unique: dict[str, ParsedStory] = {}
         seen: set[tuple] = set()
-        for story in stories:
+        # Items that share a link, title and date share the title and date: the link (a URL parse,
+        # a tenth of the cost of storing a story) is worked out only for those.
+        keys = [(_title_key(story.title), story.published) for story in stories]
+        alike = Counter(keys)
+        for story, key in zip(stories, keys):
             if story.uid in unique:
                 continue
-            link = _canonical_link(story.url)
+            link = _canonical_link(story.url) if alike[key] > 1 else None
             if link is not None:
-                same = (link, _title_key(story.title), story.published)
+                same = (link, *key)
                 if same in seen:
                     continue
                 seen.add(same)

@@ -268,6 +268,9 @@ async def test_results_that_queue_up_share_a_transaction_and_a_bug_costs_only_it
     assert [store.get_feed(f.id).title for f in feeds if f is not feeds[3]] == [
         "Feed 0", "Feed 1", "Feed 2", "Feed 4", "Feed 5"
     ]
+    # in the search index with the same commit, before the refresh's last indexing pass
+    indexed = store.conn.execute("SELECT count(*) FROM stories_fts").fetchone()[0]
+    assert indexed == 5
 
 
 def test_a_refresh_of_304s_never_loads_the_parser_or_grouping(server, store, db_path, clock):

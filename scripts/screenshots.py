@@ -69,6 +69,12 @@ async def open_multi_source(app, pilot) -> None:
     await pilot.press("enter")
 
 
+async def unfold_multi_source(app, pilot) -> None:
+    """Open the demo's event told by three feeds, then unfold its stories in the list."""
+    await open_multi_source(app, pilot)
+    await pilot.press("l")
+
+
 async def show_help(app, pilot) -> None:
     await pilot.press("question_mark")
 
@@ -87,6 +93,7 @@ SHOTS: list[tuple[str, tuple[int, int], Steps]] = [
     ("main", (120, 36), open_first),
     ("article", (120, 36), open_full_article),
     ("multi-source-summary", (120, 36), open_multi_source),
+    ("multi-source-unfolded-200x50", (200, 50), unfold_multi_source),
     ("help", (120, 36), show_help),
     ("search", (120, 36), search),
     ("list-80x24", (80, 24), nothing),

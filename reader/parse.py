@@ -131,6 +131,16 @@ def _parse(
         if _FEED_ROOT.search(body) is None:
             return ParsedFeed(error="not a feed: got an HTML page")
     body, crowded = _thin_crowded_elements(body)
+    warnings = []
+    if crowded:
+        warnings.append(f"an element had more than {MAX_ATTRIBUTES} attributes; the rest were ignored")
+    guessed = _guess_cjk_charset(body, charset, bom_charset)
+    if guessed:
+        charset = guessed  # as if the server had said it
+        warnings.append(
+            f"the feed does not say its encoding and is not UTF-8; it looks like {guessed}"
+            " and was read as that"
+        )
     parsed = None
     if fast:
         from reader.fastparse import fast_parse  # imported here: fastparse imports this module
@@ -138,11 +148,9 @@ def _parse(
         parsed = fast_parse(body, url, charset, bom_charset)
     if parsed is None:
         parsed = _parse_xml(body, url, charset, bom_charset)
-    if crowded and parsed.error is None:
-        warning = f"an element had more than {MAX_ATTRIBUTES} attributes; the rest were ignored"
-        parsed = dataclasses.replace(
-            parsed, warning="; ".join(w for w in (warning, parsed.warning) if w)
-        )
+    if warnings and parsed.error is None:
+        warnings.append(parsed.warning)
+        parsed = dataclasses.replace(parsed, warning="; ".join(w for w in warnings if w))
     return parsed
 
 
@@ -208,6 +216,42 @@ def _to_utf8(body: bytes) -> tuple[bytes | None, str | None]:
         return body.lstrip(), "utf-8"
     # Whitespace before "<?xml" is not well-formed and would send feedparser to its slow parser.
     return body.lstrip(), bom_charset
+
+
+# Legacy encodings of Chinese, Japanese and Korean, as codecs.lookup names them. A detector tells
+# these apart from each other and from Western text reliably, because their byte pairs follow strict
+# rules; it does not tell windows-1252 from windows-1250 or Mac Roman, so for those feedparser's
+# own fallbacks decide, as before.
+_CJK_ENCODINGS = frozenset(
+    codecs.lookup(name).name
+    for name in (
+        "shift_jis", "cp932", "shift_jis_2004", "shift_jisx0213", "euc_jp", "euc_jis_2004",
+        "euc_jisx0213", "iso2022_jp", "euc_kr", "cp949", "johab", "gb2312", "gbk", "gb18030",
+        "hz", "big5", "big5hkscs", "cp950",
+    )
+)
+
+
+def _guess_cjk_charset(body: bytes, charset: str | None, bom_charset: str | None) -> str | None:
+    """The CJK encoding of a document that names no encoding and is not UTF-8, if its bytes
+    clearly are one; else None (feedparser falls back to windows-1252 and iso-8859-2)."""
+    if bom_charset or _DECLARED_ENCODING.match(body):
+        return None
+    http = _safe_charset(charset)
+    if http and _known_codec(http) and codecs.lookup(http).name != "utf-8":
+        return None  # the server named a real encoding other than UTF-8: it is believed
+    try:
+        body.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    import charset_normalizer  # only for the rare document that gets here
+
+    best = charset_normalizer.from_bytes(body).best()
+    if best is None or not _known_codec(best.encoding):
+        return None
+    name = codecs.lookup(best.encoding).name
+    return name if name in _CJK_ENCODINGS else None
 
 
 def _looks_binary(body: bytes) -> bool:

@@ -45,8 +45,8 @@ EXPECTED_ERROR = {
 EXPECTED_WARNING = {
     "rss__uol-noticias__no-version-no-encoding-decl.rss": "encoding",
     "podcast-rss20__apple-spec-example-all-about-everything.xml": "not well-formed",
-    # feedparser's unit expects chardet to find Shift_JIS; we use no detector, so it is read
-    # (wrongly) as ISO-8859-2 and the warning says so
+    # feedparser's unit expects chardet to find Shift_JIS; charset-normalizer finds it (we trust
+    # a detector only for CJK encodings), and the warning says it was a guess
     "enc-shift_jis-undeclared__atom10__feedparser-chardet-unit.xml": "encoding",
     "malformed__rss20__invalid-utf8-linenoise-unit.xml": "encoding",
     "malformed__rss20__no-guid-unix-timestamp-dc-date-missing-rss-end-tag-unit.xml": "not well-formed",
@@ -56,6 +56,7 @@ EXPECTED_WARNING = {
 
 # Titles a correct reader shows (plain text: markup removed, entities decoded, CDATA trimmed).
 EXPECTED_FIRST_TITLE = {
+    "enc-shift_jis-undeclared__atom10__feedparser-chardet-unit.xml": "DrecomRSSに記事投稿が反映されない…",
     "html-title__atom10__escaped-html-unit.xml": "Example Atom",
     "html-title__atom10__xhtml-inline-markup-unit.xml": "Example Atom",
     "html-title__atom03__naked-markup-unit.xml": "Example Atom",

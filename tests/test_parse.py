@@ -397,6 +397,54 @@ def test_undeclared_encoding_without_a_charset_is_read_and_reported() -> None:
     assert feed.warning is not None and "encoding" in feed.warning
 
 
+CJK_STORIES = {
+    "shift_jis": ("東京の天気予報", ["明日は晴れのち曇り、午後から雨が降るでしょう。", "週末は気温が下がる見込みです。"]),
+    "euc_kr": ("서울 날씨 소식", ["내일은 맑고 오후에 비가 올 예정입니다.", "주말에는 기온이 떨어질 것으로 보입니다."]),
+    "gb18030": ("北京天气预报", ["明天晴转多云，下午可能有雨。", "周末气温将会下降，请注意保暖。"]),
+    "big5": ("台北天氣預報", ["明天晴時多雲，午後可能有陣雨。", "週末氣溫將會下降，請注意保暖。"]),
+}
+
+
+def undeclared(encoding: str, title: str, lines: list[str]) -> bytes:
+    items = "".join(f"<item><guid>{n}</guid><title>{line}</title><description>{line * 3}</description></item>"
+                    for n, line in enumerate(lines))
+    return f"<rss version='2.0'><channel><title>{title}</title>{items}</channel></rss>".encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", list(CJK_STORIES))
+def test_undeclared_cjk_encodings_are_recognised(encoding: str) -> None:
+    title, lines = CJK_STORIES[encoding]
+    body = undeclared(encoding, title, lines)
+    for parse_with in (parse_feed, reader.parse._parse_with_feedparser):
+        feed = parse_with(body, "https://x.example/feed")
+        assert feed.title == title
+        assert [story.title for story in feed.stories] == lines
+        assert "does not say its encoding" in feed.warning and "read as that" in feed.warning
+
+
+def test_a_cjk_guess_never_overrides_what_the_document_or_server_says() -> None:
+    title, lines = CJK_STORIES["shift_jis"]
+    body = undeclared("shift_jis", title, lines)
+    # the server names another real encoding: believed, as before (and wrong here)
+    feed = parse_feed(body, "https://x.example/feed", "text/xml", "iso-8859-1")
+    assert feed.title != title and "looks like" not in (feed.warning or "")
+    # the document names one: believed
+    declared = b"<?xml version='1.0' encoding='iso-8859-1'?>" + body
+    assert parse_feed(declared, "https://x.example/feed").title != title
+    # a server that says UTF-8 when it is not is no help: the bytes decide
+    assert parse_feed(body, "https://x.example/feed", "text/xml", "utf-8").title == title
+
+
+def test_undeclared_western_text_is_still_read_as_windows_1252() -> None:
+    # a detector cannot tell windows-1252 from windows-1250 or Mac Roman; feedparser's fallback stays
+    body = ("<rss version='2.0'><channel><title>Café crème</title><item><title>Grüße aus Köln — "
+            "“quoted” déjà vu</title></item></channel></rss>").encode("windows-1252")
+    feed = parse_feed(body, "https://x.example/feed")
+    assert feed.title == "Café crème"
+    assert feed.stories[0].title == "Grüße aus Köln — “quoted” déjà vu"
+    assert "looks like" not in feed.warning
+
+
 def test_declared_iso_8859_1() -> None:
     feed = parse("rss20-iso-8859-1-declared.xml")
     assert feed.warning is None

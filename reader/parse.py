@@ -9,7 +9,12 @@ RSS 2.0 and Atom 1.0 documents take a faster road to the same result: ``reader.f
 them with lxml into the dictionaries feedparser would have made, and declines anything else.
 
 Character encoding: a byte-order mark wins, then the document's own XML declaration, then the
-charset of the HTTP Content-Type header, then UTF-8 with feedparser's fallbacks (windows-1252 …).
+charset of the HTTP Content-Type header, then UTF-8; a document that is not UTF-8 either is read
+as the CJK encoding charset-normalizer recognises in it, if any, else with feedparser's fallbacks
+(windows-1252 …).
+
+Before any parser sees a document, its shape is bounded: an element keeps at most MAX_ATTRIBUTES
+attributes, and a document nested deeper than MAX_NESTING elements is refused.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ every system, so the interval of a difference is that of the paired difference.
     .venv/bin/python benchmarks/eval_summaries.py            # print the tables
     .venv/bin/python benchmarks/eval_summaries.py --write    # and update the tables in docs/quality.md
     .venv/bin/python benchmarks/eval_summaries.py --max-words 40   # what the 35-word cap costs
+    .venv/bin/python benchmarks/eval_summaries.py --splitters      # our sentence rules vs pysbd
 """
 
 from __future__ import annotations
@@ -272,6 +273,45 @@ def report(rows: list[dict], outputs, scores, times) -> str:
     return "\n".join(lines)
 
 
+def compare_splitters(rows: list[dict]) -> str:
+    """Newsdesk's sentence rules against pysbd 0.3.x on the split cases of tests/test_summarize.py
+    (our own, written beside our rules, so they flatter them) and in speed on 2,000 words."""
+    import pysbd
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import test_summarize
+
+    [mark] = [m for m in test_summarize.test_split_sentences.pytestmark if m.name == "parametrize"]
+    languages = {"en": "en", "de": "de", "fr": "fr", "es": "es", "pt": None}  # pysbd has no pt
+    ours, theirs, tried, failed = 0, 0, 0, []
+    for case in mark.args[1]:
+        text, expected = case.values
+        lang = case.id.split("-")[0]
+        ours += summarize.split_sentences(text) == expected
+        if languages[lang]:
+            tried += 1
+            got = [s.strip() for s in pysbd.Segmenter(language=languages[lang], clean=False).segment(text)]
+            theirs += [s for s in got if s] == expected
+            if [s for s in got if s] != expected:
+                failed.append(case.id)
+    text = " ".join(" ".join(r["article"] for r in rows[:4]).split()[:TIMING_WORDS])
+    english = pysbd.Segmenter(language="en", clean=False)
+    speed = {}
+    for name, split in (("Newsdesk", summarize.split_sentences), ("pysbd", english.segment)):
+        runs = []
+        for _ in range(5):
+            start = time.perf_counter()
+            split(text)
+            runs.append(1000 * (time.perf_counter() - start))
+        speed[name] = statistics.median(runs)
+    return (
+        f"Split cases: Newsdesk {ours} of {len(mark.args[1])}; pysbd {theirs} of the {tried} in"
+        f" languages it has (wrong: {', '.join(failed)}). {TIMING_WORDS:,} words of English:"
+        f" Newsdesk {speed['Newsdesk']:.1f} ms, pysbd {speed['pysbd']:.1f} ms (median of 5;"
+        f" load average {os.getloadavg()[0]:.2f})."
+    )
+
+
 BEGIN, END = "<!-- eval_summaries.py: begin -->", "<!-- eval_summaries.py: end -->"
 
 
@@ -295,6 +335,8 @@ def main() -> int:
                     help="replace the measured part of the Summaries section of docs/quality.md")
     ap.add_argument("--max-words", type=int, metavar="N",
                     help=f"skip sentences longer than N words instead of {summarize.MAX_WORDS} (to see what the cap costs)")
+    ap.add_argument("--splitters", action="store_true",
+                    help="only compare the sentence rules with pysbd (pip install pysbd) and stop")
     ap.add_argument("--dump", metavar="FILE", help="write every system's summaries as JSON lines")
     args = ap.parse_args()
     if args.max_words:
@@ -302,6 +344,9 @@ def main() -> int:
             ap.error("--write reports what ships; it does not go with --max-words")
         summarize.MAX_WORDS = args.max_words
     rows = load()
+    if args.splitters:
+        print(compare_splitters(rows))
+        return 0
     outputs = systems(rows)
     scores = score_all(rows, outputs)
     times = timing(rows)

@@ -7,6 +7,7 @@ plain (tab-separated, no colour, no progress bar) when stdout is not a terminal.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import shutil
 import sys
@@ -587,3 +588,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except OSError as exc:
         print(f"newsdesk: {exc.strerror or exc}", file=err)
         return 1
+    finally:
+        if argv is None:  # the `newsdesk` command, and the process ends next (not a test, not a caller)
+            # Freed at exit anyway: without one last walk over every object, exiting takes 25 ms
+            # instead of 150 ms after a refresh.
+            gc.freeze()

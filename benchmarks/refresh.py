@@ -9,6 +9,10 @@ every 20 ms from /proc.
 
     .venv/bin/python benchmarks/refresh.py --feeds 200 --items 50 --delay 0.1
     .venv/bin/python benchmarks/refresh.py --feeds 1000 --items 100 --delay 0
+
+--without-grouping adds a diagnostic run: a cold refresh into a second empty database with grouping
+of multi-source stories switched off (in that process only), to show what grouping costs. The
+shipped configuration, and the ratios, are the runs with grouping.
 """
 
 from __future__ import annotations
@@ -166,7 +170,16 @@ def timed(cmd: list[str], env: dict | None = None) -> tuple[float, int, int]:
     return elapsed, peak // 1024, proc.returncode
 
 
-def run(feeds: int, items: int, delay: float, work: Path, skip_newsboat: bool) -> dict:
+# `newsdesk refresh` with grouping switched off: a diagnostic, never the number reported as ours.
+WITHOUT_GROUPING = (
+    "import sys, reader.cluster\n"
+    "reader.cluster.group_new_stories = lambda store, ids: []\n"
+    "from reader.cli import main\n"
+    "sys.exit(main(['refresh']))\n"
+)
+
+
+def run(feeds: int, items: int, delay: float, work: Path, skip_newsboat: bool, without_grouping: bool) -> dict:
     data = work / "feeds"
     data.mkdir(parents=True, exist_ok=True)
     for i in range(feeds):
@@ -185,6 +198,13 @@ def run(feeds: int, items: int, delay: float, work: Path, skip_newsboat: bool) -
         results["newsdesk warm"] = timed([newsdesk, "refresh"], env)
         stored = subprocess.run([newsdesk, "stories"], env=env, capture_output=True, text=True).stdout
         results["stories stored"] = len(stored.splitlines())
+        if without_grouping:
+            env2 = {**os.environ, "NEWSDESK_DB": str(work / "newsdesk-without-grouping.db")}
+            subprocess.run([newsdesk, "import", str(work / "urls")], env=env2, check=True,
+                           stdout=subprocess.DEVNULL)
+            results["newsdesk cold, no grouping (diagnostic)"] = timed(
+                [sys.executable, "-c", WITHOUT_GROUPING], env2
+            )
         if not skip_newsboat and shutil.which("newsboat"):
             conf = work / "newsboat.conf"
             conf.write_text("reload-threads 16\nshow-read-feeds yes\n")
@@ -203,18 +223,30 @@ def main() -> None:
     p.add_argument("--items", type=int, default=50)
     p.add_argument("--delay", type=float, default=0.1, help="seconds before each response")
     p.add_argument("--no-newsboat", action="store_true")
+    p.add_argument("--without-grouping", action="store_true",
+                   help="also time a cold refresh with grouping off (a diagnostic)")
     p.add_argument("--serve", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve:
         asyncio.run(_serve(Path(args.serve), args.delay))
         return
+    load_before = f"{os.getloadavg()[0]:.2f}"
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
-        results = run(args.feeds, args.items, args.delay, Path(tmp), args.no_newsboat)
+        results = run(args.feeds, args.items, args.delay, Path(tmp), args.no_newsboat, args.without_grouping)
+    reader_dir = subprocess.run([sys.executable, "-c", "import reader; print(reader.__file__)"],
+                                capture_output=True, text=True).stdout.strip().removesuffix("/__init__.py")
+    git = ["git", "-C", reader_dir]
+    commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run([*git, "status", "--porcelain", "."], capture_output=True, text=True).stdout
     print(f"{args.feeds} feeds x {args.items} items, {args.delay * 1000:.0f} ms delay, "
-          f"{os.cpu_count()} cores; command: {' '.join(sys.argv)}")
+          f"{os.cpu_count()} cores; load before/after {load_before} / {os.getloadavg()[0]:.2f}")
+    print(f"newsdesk from {reader_dir}: "
+          + (f"commit {commit.stdout.strip()}{', with uncommitted changes' if dirty.strip() else ''}"
+             if commit.returncode == 0 else "not a git checkout"))
+    print(f"command: {' '.join(sys.argv)}")
     print(f"stories stored by newsdesk: {results.pop('stories stored')}")
     for name, (seconds, rss, code) in results.items():
-        print(f"  {name:<15} {seconds:7.2f} s   peak {rss:5d} MB   exit {code}")
+        print(f"  {name:<38} {seconds:7.2f} s   peak {rss:5d} MB   exit {code}")
     if "newsboat cold" in results:
         for kind in ("cold", "warm"):
             ratio = results[f"newsdesk {kind}"][0] / results[f"newsboat {kind}"][0]

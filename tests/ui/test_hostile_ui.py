@@ -207,7 +207,10 @@ async def test_help_and_the_command_palette_show_feed_titles_and_urls_as_typed(m
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"go to feed")
-        await pilot.pause(0.5)
+        for _ in range(100):  # the palette gathers its hits in the background
+            await pilot.pause(0.05)
+            if find_on_screen(screen_lines(app), "Go to feed: Feed"):
+                break
         lines = assert_screen_is_plain_text(app)
         assert find_on_screen(lines, "Go to feed: Feed [bold red]loud[/] [@click=app.quit]quit[/]")
         assert find_on_screen(lines, "https://hostile.example/feed?x=[@click=app.quit]")

@@ -1477,33 +1477,51 @@ class Store:
         ).fetchone()
         return row[0] if row else None
 
-    def event_members(self, flt: StoryFilter = StoryFilter()) -> list[tuple[int, int, int, int]]:
-        """(story_id, group_id, feeds, published) of the stories in a filter's scope (everything,
-        a folder or a feed) that belong to an event told by several feeds, so the story list can
-        show each event once. Read state and search are not applied: the caller holds the ids."""
+    def event_members(self, flt: StoryFilter = StoryFilter()) -> list[tuple[int, int, int]]:
+        """(story_id, group_id, feeds) of the stories in a filter's scope (everything, a folder or
+        a feed) that belong to an event told by several feeds, so the story list can show each
+        event once. Read state and search are not applied: the caller holds the listed ids.
+
+        Without a feed, the rows come event by event (the most recently updated first), each
+        event's stories oldest first; for one feed, in the feed's list order."""
         sql, params = self._event_members_query(flt)
         return self.conn.execute(sql, params).fetchall()
+
+    def event_members_of(self, story_ids: Sequence[int]) -> list[tuple[int, int, int]]:
+        """``event_members`` for the given stories (a search's few results), by primary keys."""
+        out: list[tuple[int, int, int]] = []
+        for chunk in _chunks(list(story_ids)):
+            marks = ",".join("?" * len(chunk))
+            out.extend(self.conn.execute(
+                "SELECT m.story_id, g.id, g.feeds FROM group_members m"
+                f" JOIN story_groups g ON g.id = m.group_id WHERE m.story_id IN ({marks}) AND g.feeds > 1",
+                chunk,
+            ))
+        return out
 
     def _event_members_query(self, flt: StoryFilter) -> tuple[str, list]:
         if flt.feed_id is not None:
             # One feed's stories by its index, each one's group by primary keys.
             return (
-                "SELECT m.story_id, g.id, g.feeds, m.published"
-                " FROM stories s INDEXED BY idx_stories_feed"
+                "SELECT m.story_id, g.id, g.feeds FROM stories s INDEXED BY idx_stories_feed"
                 " CROSS JOIN group_members m ON m.story_id = s.id"
-                " CROSS JOIN story_groups g ON g.id = m.group_id WHERE s.feed_id = ? AND g.feeds > 1",
+                " CROSS JOIN story_groups g ON g.id = m.group_id WHERE s.feed_id = ? AND g.feeds > 1"
+                " ORDER BY s.published DESC, s.id DESC",
                 [flt.feed_id],
             )
         # Only multi-feed events (idx_groups_multi) and their members (idx_group_members_group):
-        # the cost follows the events, and no story row is read.
-        sql = (
-            "SELECT m.story_id, g.id, g.feeds, m.published"
-            " FROM story_groups g INDEXED BY idx_groups_multi"
-            " CROSS JOIN group_members m ON m.group_id = g.id WHERE g.feeds > 1"
-        )
+        # the cost follows the events, no story row is read, and the indexes give the order.
+        where = "g.feeds > 1"
+        params: list = []
         if flt.folder is not None:
-            return sql + " AND m.feed_id IN (SELECT id FROM feeds WHERE folder = ?)", [flt.folder]
-        return sql, []
+            where += " AND m.feed_id IN (SELECT id FROM feeds WHERE folder = ?)"
+            params.append(flt.folder)
+        return (
+            "SELECT m.story_id, g.id, g.feeds FROM story_groups g INDEXED BY idx_groups_multi"
+            f" CROSS JOIN group_members m ON m.group_id = g.id WHERE {where}"
+            " ORDER BY g.latest DESC, g.id DESC, m.published, m.story_id",
+            params,
+        )
 
     # -- summaries ---------------------------------------------------------------------------
     # Bullets kept per story and per event, each with the key of its inputs; reader.cluster makes

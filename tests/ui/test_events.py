@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from reader.models import StoryFilter
 from reader.store import Store
 
@@ -165,7 +167,10 @@ async def test_number_keys_read_each_source(make_app, check, event):
         assert app.reading.story.id == sources[2]
 
 
-async def test_filter_search_and_feed_views_with_an_event(make_app, check, event):
+@pytest.mark.parametrize("by_ids", [True, False], ids=["few-results", "many-results"])
+async def test_filter_search_and_feed_views_with_an_event(make_app, check, event, monkeypatch, by_ids):
+    if not by_ids:  # a search with many results looks its events up by scope, not by id
+        monkeypatch.setattr("reader.ui.widgets.story_list.SEARCH_BY_IDS", 0)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f")  # unread: still once

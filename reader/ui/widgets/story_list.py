@@ -23,10 +23,10 @@ Public API (the app embeds this widget and binds the keys):
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from array import array
-from operator import itemgetter
 from typing import Callable, ClassVar, Iterable
 
 from rich.cells import cell_len, set_cell_size
@@ -59,6 +59,8 @@ _SPACE = re.compile(r"\s+")
 SEARCH_CHUNK_MIN = 64
 SEARCH_CHUNK_MAX = 500
 ROW_CACHE_SIZE = 4096
+# A search with at most this many results looks up their events by id, not all events in scope.
+SEARCH_BY_IDS = 5000
 STRIP_CACHE_SIZE = 1024
 AGE_WIDTH = 6  # "Mar 02"
 AGE_REFRESH_S = 60.0
@@ -457,38 +459,53 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         self._heads, self._member_read = set(), {}
         if not self.collapse_events or not ids:
             return array("q", ids)
-        rows = self.store.event_members(flt)
+        few = flt.query is not None and len(ids) <= SEARCH_BY_IDS
+        rows = self.store.event_members_of(ids) if few else self.store.event_members(flt)
         if not rows:
             return array("q", ids)
-        listed: dict[int, list[int]] = {}
-        if flt.query is None:
-            # Newest first: the stories of an event in list order without walking the whole list.
+        members: dict[int, list[int]] = {}
+        feeds: dict[int, int] = {}
+        if flt.query is None and flt.feed_id is None:
+            # Event by event, each one's stories oldest first: the last listed one heads it (it is
+            # the newest), and the list's 100,000 ids need no walk.
             if flt.state != "all":
                 shown = set(ids)
                 rows = [r for r in rows if r[0] in shown]
-            rows.sort(key=itemgetter(3, 0), reverse=True)
-            for story_id, group, _, _ in rows:
-                listed.setdefault(group, []).append(story_id)
+            run: list[int] = []
+            group = None
+            for story_id, g, n in rows:
+                if g != group:
+                    if len(run) > 1:
+                        run.reverse()
+                        members[group] = run
+                    run, group = [story_id], g
+                    feeds[g] = n
+                else:
+                    run.append(story_id)
+            if len(run) > 1:
+                run.reverse()
+                members[group] = run
         else:
             group_of = {r[0]: r[1] for r in rows}
-            for story_id in ids:  # ranked: walk the list, the best match heads its event
-                group = group_of.get(story_id)
-                if group is not None:
-                    listed.setdefault(group, []).append(story_id)
-        listed = {g: m for g, m in listed.items() if len(m) > 1}
-        if not listed:
+            feeds = {r[1]: r[2] for r in rows}
+            listed: dict[int, list[int]] = {}
+            for story_id in ids:  # in list order: the best match (or newest) heads its event
+                g = group_of.get(story_id)
+                if g is not None:
+                    listed.setdefault(g, []).append(story_id)
+            members = {g: m for g, m in listed.items() if len(m) > 1}
+        if not members:
             return array("q", ids)
-        feeds = {r[1]: r[2] for r in rows}
-        self._members = listed
-        self._feeds = {g: feeds[g] for g in listed}
-        self._event = {story_id: g for g, members in listed.items() for story_id in members}
-        self._heads = {members[0] for members in listed.values()}
-        self._expanded &= listed.keys()
+        self._members = members
+        self._feeds = feeds
+        self._event = {story_id: g for g, m in members.items() for story_id in m}
+        self._heads = {m[0] for m in members.values()}
+        self._expanded &= members.keys()
         # Every story but an event's first leaves its place; an unfolded event's follow its first.
-        away = {story_id for members in listed.values() for story_id in members[1:]}
+        away = self._event.keys() - self._heads
         if not self._expanded:
             return array("q", [i for i in ids if i not in away])
-        after = {listed[g][0]: listed[g][1:] for g in self._expanded}
+        after = {members[g][0]: members[g][1:] for g in self._expanded}
         out = array("q")
         for story_id in ids:
             if story_id not in away:
@@ -514,9 +531,17 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         self._filter = flt
         if not same_filter:
             self._expanded.clear()
-        ids = self.store.story_ids(flt)
-        self._story_count = len(ids)
-        self._ids = self._fold(flt, ids)
+        # Tens of thousands of ids and tuples, none in a cycle: a collection of the app's whole
+        # heap halfway through would only double the time.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            ids = self.store.story_ids(flt)
+            self._story_count = len(ids)
+            self._ids = self._fold(flt, ids)
+        finally:
+            if enabled:
+                gc.enable()
         self._rows.clear()
         self._strips.clear()
         self.virtual_size = Size(0, len(self._ids))

@@ -658,6 +658,13 @@ class NewsdeskApp(App[None]):
 
     def action_mark_all_read(self) -> None:
         changed = self.store.mark_all_read(self.view)
+        view = self.view
+        everything = view.feed_id is None and view.folder is None and view.query is None and view.state != "saved"
+        if changed and not everything and getattr(self.settings, "mark_group_read", False):
+            # The other feeds' versions of the events marked, outside this view (one undo for all).
+            done = set(changed)
+            others = {i for group in self.store.groups_of(changed).values() for i in group.story_ids} - done
+            changed += self.store.mark_read(sorted(others), True)
         if changed:
             self.undo_stack.append(("read", changed, True))
         self._after_marking(changed, recount=True)

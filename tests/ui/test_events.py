@@ -165,6 +165,9 @@ async def test_number_keys_read_each_source(make_app, check, event):
         await pilot.press("9")  # no ninth source: a note, nothing else
         await pilot.pause()
         assert app.reading.story.id == sources[2]
+        await app.run_command_action("open_source(1)")  # what the command palette runs
+        await pilot.pause()
+        assert app.reading.story.id == sources[0]
 
 
 @pytest.mark.parametrize("by_ids", [True, False], ids=["few-results", "many-results"])
@@ -241,3 +244,27 @@ async def test_n_and_p_find_an_event_whose_unread_story_is_far_below_it(make_app
         await pilot.press("p")  # nothing newer than c1 is unread, but the event above it is
         await pilot.pause()
         assert current_uid(app, check) == "t1"
+
+
+async def test_A_in_one_feed_marks_the_other_feeds_versions_of_its_events(make_app, check, event, settings):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.go_to_feed(check.get_story(sid(check, "c0")).feed_id)  # City Paper: c0 and c1
+        await pilot.pause()
+        await pilot.press("A")
+        await pilot.pause()
+        assert read_state(check, EVENT) == [True, True, True]
+        assert read_state(check, ("c1", "t0", "t1", "b1")) == [True, False, False, False]
+        await pilot.press("u")  # one undo for the feed and the event's other stories
+        await pilot.pause()
+        assert read_state(check, EVENT + ("c1",)) == [False] * 4
+
+
+async def test_A_with_mark_group_read_off_stays_in_its_view(make_app, check, event, settings):
+    app = make_app(settings=dataclasses.replace(settings, mark_group_read=False))
+    async with app.run_test(size=SIZE) as pilot:
+        app.go_to_feed(check.get_story(sid(check, "c0")).feed_id)
+        await pilot.pause()
+        await pilot.press("A")
+        await pilot.pause()
+        assert read_state(check, EVENT) == [False, True, False]

@@ -861,7 +861,7 @@ def _offline_outcome(store: Store, story: Story) -> _Outcome | None:
         return None
     if feed_has_full_text(story):
         return _Outcome(html_to_markdown(story.content, story.url) or None, None, "feed", True)
-    return _Outcome(None, "a demo story: its web page is made up, so the feed's text is all there is",
+    return _Outcome(None, "none for a demo story, whose web page is made up; this is the feed's text",
                     "feed", True)
 
 

@@ -563,16 +563,24 @@ class _Window:
             group = self.groups[group_id] = _Group(group_id, set(feeds))
         return group
 
-    def merge(self, into: _Group, gone: _Group) -> None:
-        for t in gone.centroid.keys() & into.centroid.keys():
+    def merge(self, a: _Group, b: _Group) -> _Group:
+        """One group of two: it keeps the lower id (a stored group's, when one is) and the bigger
+        one's members, centroid and object, and takes in the smaller's, so a merge costs the
+        smaller group's size, never the bigger's. Returns it; the other object is dead."""
+        low = a if a.id < b.id else b
+        big, small = (a, b) if len(a.members) >= len(b.members) else (b, a)
+        for t in small.centroid.keys() & big.centroid.keys():
             self.df[t] -= 1
-        if gone.members and into.members:
+        if small.members and big.members:
             self.live -= 1
-        for item in gone.members:
-            item.group = into
-            into.add(item)
-        into.feeds |= gone.feeds
-        del self.groups[gone.id]
+        for item in small.members:
+            item.group = big
+            big.add(item)
+        big.feeds |= small.feeds
+        del self.groups[small.id]
+        big.id, big.new = low.id, low.new
+        self.groups[big.id] = big
+        return big
 
     def load(self, store: Store, lo: int, hi: int) -> None:
         """Bring the grouped stories published in [lo, hi] into the window."""
@@ -770,20 +778,19 @@ def group_new_stories(store: Store, story_ids: Iterable[int]) -> list[int]:
                 if joinable:
                     group = joinable[0]
                     for other in others:
-                        if other.id not in window.groups:
+                        if window.groups.get(other.id) is not other or other is group:
                             continue  # merged into another already
                         # A story that fits two alike groups shows they were one event all along.
                         alike = _alike(group, other)
                         if alike >= MERGE_GROUPS and not _conflict(group, other) and (
                             alike >= MERGE_SHARED_FEED or not group.feeds & other.feeds
                         ):
-                            into, gone = (group, other) if group.id < other.id else (other, group)
-                            window.merge(into, gone)
-                            redirect[gone.id] = into.id
-                            if not gone.new:  # (then neither is into: its id is lower)
-                                merges.append((gone.id, into.id))
-                            touched.pop(gone.id, None)
-                            group = into
+                            gone_id, gone_new = max(group.id, other.id), (group if group.id > other.id else other).new
+                            group = window.merge(group, other)
+                            redirect[gone_id] = group.id
+                            if not gone_new:  # (then neither is the other: its id is lower)
+                                merges.append((gone_id, group.id))
+                            touched.pop(gone_id, None)
             if group is None:
                 group = window.groups[next_id] = _Group(next_id, set(), new=True)
                 next_id += 1

@@ -306,6 +306,33 @@ def test_group_counts_are_added_up_right_through_joins_and_merges(store, feeds, 
     assert store.group_of(e).title == "Saltmarsh port reopens (updated)"  # g is the earliest now
 
 
+def test_a_merge_keeps_the_older_groups_id_whichever_group_is_bigger(store, feeds, monkeypatch):
+    monkeypatch.setattr(cluster, "MERGE_GROUPS", 0.0)
+    monkeypatch.setattr(cluster, "MERGE_SHARED_FEED", 0.0)
+    [a] = add(store, feeds[0], story("a", "Saltmarsh dockworkers vote on pay offer", published=T0 - 5 * HOUR))
+    [b] = add(store, feeds[1], story("b", "Port strike ends as union accepts 11 percent", published=T0 - 4 * HOUR))
+    [b2] = add(store, feeds[2], story("b2", "Union accepts 11 percent and port strike ends", published=T0 - 4 * HOUR))
+    older, bigger = store.group_of(a), store.group_of(b)  # a stands alone: no group of several
+    assert older is None and bigger is not None and len(bigger.story_ids) == 2
+    first = store.conn.execute("SELECT group_id FROM group_members WHERE story_id = ?", (a,)).fetchone()[0]
+    assert first < bigger.id
+    # In one call: the story that merges them, then one that joins the merged group by URL.
+    with store.write():
+        ids, _ = store.save_stories_ids(feeds[3], [
+            story("c", "Saltmarsh dockworkers accept 11 percent, port strike ends", published=T0 - 3 * HOUR),
+            story("d", "Saltmarsh port reopens", url="https://b.example/story", published=T0 - 2 * HOUR)])
+        group_new_stories(store, ids)
+    c = ids[0] if store.get_story(ids[0]).title.startswith("Saltmarsh dock") else ids[1]
+    assert together(store, a, b, b2, c)
+    merged = store.group_of(a)
+    assert merged.id == first and merged.feeds == 4
+    assert store.get_group(bigger.id) is None
+    assert all(row[1:6] == row[6:] for row in recounted(store))
+    # The window in memory agrees with the database: the next story finds the merged group.
+    [e] = add(store, feeds[0], story("e", "Saltmarsh port strike: dockworkers back at work", url="https://b.example/story/"))
+    assert store.group_of(e).id == first
+
+
 # -- the store's group queries -------------------------------------------------------------------
 
 

@@ -302,13 +302,13 @@ class _Reader:
                 skip = False
                 continue
             low = lowered[i]
-            if token[0].isdecimal():  # what \d matches; "²" is a word
-                self._number(token, low, lowered, i, weight)
-                continue
             term = known.get(low, _UNKNOWN)
             if term is _UNKNOWN:
                 term = known[low] = _term(low, self.stop)
             if term is None:  # a function word, the most common case
+                continue
+            if term == "#":
+                self._number(token, low, lowered, i, weight)
                 continue
             if term[0] == "@":  # what may be (the start of) a place's name
                 low = term[1:]
@@ -355,8 +355,10 @@ _TERM_OF: dict[frozenset[str], dict[str, str | None]] = {}  # stop words -> word
 
 
 def _term(low: str, stop: frozenset[str], place: bool = True) -> str | None:
-    """The term a lower-cased word counts as: None for a function word or a letter, "@" and the
-    word for what may be (the start of) a place's name, else its stem."""
+    """The term a lower-cased word counts as: None for a function word or a letter, "#" for a
+    number, "@" and the word for what may be (the start of) a place's name, else its stem."""
+    if low[0].isdecimal():  # what \d matches; "²" is a word
+        return "#"
     if "'" in low:
         base, _, suffix = low.partition("'")
         low = base if suffix == "s" else base + suffix
@@ -406,7 +408,7 @@ def _new(story_id: int, feed_id: int, published: int, url: str | None, title: st
 def _copy_keys(title_words: list[str], lead_words: list[str]) -> tuple[int, ...]:
     """Keys two copies of one story share: its title and the start of its text, normalised."""
     keys = []
-    if sum(w not in _STOP for w in title_words) >= KEY_MIN_WORDS:
+    if len([w for w in title_words if w not in _STOP]) >= KEY_MIN_WORDS:
         keys.append(_hash("t " + " ".join(title_words)))
     if len(lead_words) >= LEAD_KEY_WORDS:
         keys.append(_hash("l " + " ".join(lead_words)))
@@ -418,13 +420,22 @@ def _hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
 
 
+_LOGS = [0.0]  # _LOGS[n] is log(n + 1), for the IDF of every story
+
+
 def _weigh(terms: dict[str, int], df: dict[str, int], groups: int) -> dict[str, float]:
     """TF-IDF of a story's VECTOR_TERMS heaviest terms, unit length; ``df`` counts the groups of
     the window that have each term. The light rest are words most stories have: they would only
     blur the cosine and lengthen every comparison."""
-    top = math.log(groups + 1) + 1.0
+    logs = _LOGS
+    if groups >= len(logs):  # a document frequency is at most the window's group count
+        logs.extend(map(math.log, range(len(logs) + 1, 2 * groups + 2)))
+    top = logs[groups] + 1.0
     get, log = df.get, math.log
-    weights = [((1.0 + log(c)) * (top - log(get(t, 0) + 1)), t) for t, c in terms.items()]
+    try:
+        weights = [((1.0 + log(c)) * (top - logs[get(t, 0)]), t) for t, c in terms.items()]
+    except IndexError:  # never, as long as no term is in more groups than there are
+        weights = [((1.0 + log(c)) * (top - log(get(t, 0) + 1)), t) for t, c in terms.items()]
     if len(weights) > VECTOR_TERMS:
         weights.sort(reverse=True)
         del weights[VECTOR_TERMS:]

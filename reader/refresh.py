@@ -45,6 +45,9 @@ PARSER_CRASHED = "could not read the feed: the parser process died on it (out of
 # A write transaction takes what has queued up, up to this many stories: the app's own writes
 # (marking read) wait for it, so it must stay short.
 BATCH_STORIES = 2_000
+# Feeds fetched (or being fetched) but not yet stored, at most: when storing falls behind, fetching
+# waits instead of piling parsed stories up in memory.
+MAX_AHEAD = 128
 
 
 class AddFeedError(Exception):
@@ -323,18 +326,22 @@ async def refresh_async(
     done = 0
     results: list[FeedRefresh] = []
     writer = _Writer(store)
+    ahead = asyncio.Semaphore(MAX_AHEAD)
 
     async with Fetcher(limits or FetchLimits(), clock=store.clock) as fetcher:
 
         async def one(feed: Feed) -> FeedRefresh:
-            try:
-                fetched = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
-                parsed = None
-                if fetched.error is None and not fetched.not_modified:
-                    parsed = await parser.parse(fetched)
-            except Exception as exc:  # a bug must cost one feed, not the whole refresh
-                return await writer.write(feed, None, None, exc)
-            return await writer.write(feed, fetched, parsed)
+            async with ahead:
+                try:
+                    fetched = await fetcher.fetch(
+                        feed.url, etag=feed.etag, last_modified=feed.last_modified
+                    )
+                    parsed = None
+                    if fetched.error is None and not fetched.not_modified:
+                        parsed = await parser.parse(fetched)
+                except Exception as exc:  # a bug must cost one feed, not the whole refresh
+                    return await writer.write(feed, None, None, exc)
+                return await writer.write(feed, fetched, parsed)
 
         try:
             for next_done in asyncio.as_completed([one(f) for f in feeds]):

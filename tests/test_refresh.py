@@ -313,3 +313,28 @@ def test_one_story_listed_twice_under_two_ids_is_stored_once(server, store, db_p
     assert sorted(r.url for r in store.list_stories()) == [
         "http://www.city.example/tram/", "https://city.example/other", "https://city.example/tram"
     ]
+
+
+def test_fetching_waits_when_storing_falls_behind(server, store, db_path, clock, monkeypatch):
+    import time
+
+    import reader.refresh
+
+    for i in range(12):
+        store.add_feed(server.add(f"/f{i}.xml", rss(f"Feed {i}", [(f"{i}", f"Story {i}")])))
+    real = reader.refresh.store_result
+    stored = []
+    ahead = []
+
+    def slow(store, feed, fetched, parsed):
+        ahead.append(len(server.requests) - len(stored))  # fetched but not yet stored
+        time.sleep(0.02)
+        result = real(store, feed, fetched, parsed)
+        stored.append(feed.id)
+        return result
+
+    monkeypatch.setattr(reader.refresh, "store_result", slow)
+    monkeypatch.setattr(reader.refresh, "MAX_AHEAD", 3)
+    summary = do_refresh(db_path, clock)
+    assert summary.new == 12 and not summary.failed
+    assert max(ahead) == 3  # the limit was reached, and never passed

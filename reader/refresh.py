@@ -239,6 +239,7 @@ class _Writer:
         self._thread.join()
 
     def _run(self) -> None:
+        failed: str | None = None  # once writing itself broke, every later feed is answered so
         stop = False
         while not stop:
             item = self._queue.get()
@@ -256,7 +257,13 @@ class _Writer:
                     break
                 batch.append(item)
                 stories += _story_count(item[2])
-            results = self._write(batch)
+            if failed is None:
+                try:
+                    results = self._write(batch)
+                except BaseException as exc:  # no feed may wait forever for a thread that broke
+                    failed = f"Newsdesk failed on this feed, which is a bug ({type(exc).__name__}: {exc})"[:300]
+            if failed is not None:
+                results = [FeedRefresh(feed_id=f.id, url=f.url, error=failed) for f, *_ in batch]
             for (*_, future), result in zip(batch, results):
                 _resolve(future, result)
 

@@ -338,3 +338,32 @@ def test_fetching_waits_when_storing_falls_behind(server, store, db_path, clock,
     summary = do_refresh(db_path, clock)
     assert summary.new == 12 and not summary.failed
     assert max(ahead) == 3  # the limit was reached, and never passed
+
+
+def test_a_store_thread_that_breaks_answers_every_feed_instead_of_hanging(
+    server, store, db_path, clock, monkeypatch
+):
+    import threading
+
+    import reader.refresh
+
+    feeds = [store.add_feed(server.add(f"/f{i}.xml", rss(f"Feed {i}", [(f"{i}", f"Story {i}")])))
+             for i in range(4)]
+    real = reader.refresh.store_result
+
+    def breaking(store, feed, fetched, parsed):
+        if feed.id == feeds[1].id:
+            raise SystemExit("not an Exception: nothing on the way catches it")
+        return real(store, feed, fetched, parsed)
+
+    monkeypatch.setattr(reader.refresh, "store_result", breaking)
+    done = []
+    worker = threading.Thread(target=lambda: done.append(do_refresh(db_path, clock)), daemon=True)
+    worker.start()
+    worker.join(30)
+    assert done, "the refresh hung"
+    summary = done[0]
+    assert len(summary.feeds) == 4
+    assert feeds[1].id in {r.feed_id for r in summary.failed}
+    assert all(r.error.startswith("Newsdesk failed on this feed, which is a bug (SystemExit")
+               for r in summary.failed)

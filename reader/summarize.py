@@ -1,12 +1,15 @@
 """Summary bullets: whole sentences picked from a story's own text, never rewritten.
 
-The steps: clean the text (drop bylines, datelines, "Read more", newsletter and cookie lines), split
-it into sentences with rules for abbreviations, initials, numbers, quotations and ellipses in
-English, German, French, Spanish and Portuguese, keep the sentences fit to stand alone as a bullet,
-score them by position, by likeness to the whole text and to the title, and pick by maximal marginal
-relevance so that no two bullets say the same thing. Bullets are shown in the order of the source.
+The steps: clean the text (drop bylines, datelines, "Read more", newsletter and cookie lines,
+headings and captions), split it into sentences with rules for abbreviations, initials, numbers,
+quotations and ellipses in English, German, French, Spanish and Portuguese, keep the sentences fit
+to stand alone as a bullet, score them by position, by likeness to the whole text and to the title,
+and pick by maximal marginal relevance so that no two bullets say the same thing. Bullets are shown
+in the order of the source.
 
-Pure Python and rules only: nothing is downloaded, nothing is trained.
+Pure Python and rules only: nothing is downloaded, nothing is trained. The app keeps the bullets it
+computes (reader.cluster.story_summary): when they would come out differently, bump
+reader.cluster.SUMMARY_VERSION so that kept ones are computed again.
 """
 
 from __future__ import annotations

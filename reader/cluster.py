@@ -12,22 +12,28 @@ or starts a new one. A story joins a group when
    lead: more words, more overlap by chance), at least MIN_SHARED words and a name or number in
    common, and no conflict — neither names a place or a number in its title that the other never
    mentions, so "wins Ohio by 16 points" and "wins Iowa by 5 points" stay apart — and with a
-   cosine of at least JOIN_GROUP to the centroid of the group.
+   cosine of at least JOIN_GROUP to the centroid of the group; or, for a group of PROFILE_MIN
+   stories or more in the window, with a cosine of at least JOIN_PROFILE to its centroid alone
+   (the words its reports keep repeating), a name in common and no conflict with its stories found.
 
-A group holds at most one story per feed, except by rule 1, or when a new story fits two groups
-whose centroids are alike (MERGE_GROUPS; MERGE_SHARED_FEED if they have a feed in common): the two
-were one event all along and are merged. A wrong merge hides a story and a missed one only shows a
-line twice, so the thresholds, and every shortcut taken for speed, lean towards missing. The
-thresholds were chosen on the first half (by time) of the labelled headlines in
-``../shared/corpus/clusters/`` and checked on the second half (``benchmarks/eval_groups.py``,
-results in docs/quality.md).
+A story never joins a group that already holds its feed, except by rule 1; but when a new story
+fits two groups whose centroids are alike (MERGE_GROUPS; MERGE_SHARED_FEED if they have a feed in
+common) and neither names a place that the other never does, the two were one event all along and
+are merged. A wrong merge hides a story and a missed one only shows a line twice, so the
+thresholds, and every shortcut taken for speed, lean towards missing. The thresholds were chosen
+on the first half (by time) of the labelled headlines in ``../shared/corpus/clusters/`` and
+checked on the second half (``benchmarks/eval_groups.py``, results in docs/quality.md).
 
 Incremental: each story's weighted term vector is stored beside its group. A call loads only the
 grouped stories within WINDOW_S of the new ones (document frequencies are counted over them, in
 groups rather than stories: a term that a hundred reports of one event repeat is still that
 event's own word) and keeps them in memory for the next call on the same Store — a refresh groups
 feed by feed — for as long as the database's grouping generation says nobody else wrote groups
-meanwhile. Nothing reads the whole history. Timing: ``benchmarks/groups.py``.
+meanwhile. Nothing reads the whole history. The work per story is bounded whatever the data: a
+story probes at most PROBE_TERMS of its names and PROBE_BUDGET stories, scores SCORE_TOP groups and
+looks at COPY_PROBE copies; a group's counts are added up as it grows, never recounted; a merge
+moves the smaller group. Stories stored before grouping existed are grouped PENDING_BATCH at a
+time, at the end of each refresh (``group_pending``). Timing: ``benchmarks/groups.py``.
 
 Pure Python; the SQL is in ``reader.store``.
 """

@@ -88,6 +88,7 @@ VECTOR_TERMS = 20  # a story is compared by its heaviest terms only
 PROBE_TERMS = 8  # it looks for others through at most this many of its names, rarest first,
 PROBE_BUDGET = 200  # and no further than the name that would take it past this many stories
 SCORE_TOP = 12  # of the groups found, the cosine of those with the most names in common only
+WINDOW_ITEMS = 200_000  # stories kept in memory between calls on one Store, at most (~3 KB each)
 PENDING_BATCH = 2000  # stories stored before grouping existed, grouped at the end of each refresh
 COPY_PROBE = 32  # a story looks for its copies (rule 2) among the latest this many with its key
 
@@ -774,7 +775,8 @@ def group_new_stories(store: Store, story_ids: Iterable[int]) -> list[int]:
         )
         window = _windows.get(store)
         generation = store.group_generation()
-        if window is None or window.generation != generation:
+        # A Store kept open for days (the app) would keep every story it ever grouped: start over.
+        if window is None or window.generation != generation or len(window.items) > WINDOW_ITEMS:
             window = _windows[store] = _Window(generation)
         for lo, hi in _spans(news):
             window.load(store, lo, hi)

@@ -236,6 +236,17 @@ def test_a_new_store_reloads_the_window_and_agrees(db_path, clock, store, feeds)
     assert together(store, a, b, c)
 
 
+def test_a_window_grown_too_big_is_read_again_and_agrees(store, feeds, monkeypatch):
+    monkeypatch.setattr(cluster, "WINDOW_ITEMS", 1)
+    [a] = add(store, feeds[0], story("a", *HARBOUR, published=T0 - 5 * HOUR))
+    add(store, feeds[3], story("x", "Library opens new wing", published=T0 - 4 * HOUR))
+    first = cluster._windows[store]
+    assert len(first.items) == 2
+    [b] = add(store, feeds[1], story("b", *HARBOUR_AGAIN, published=T0 - 2 * HOUR))
+    assert cluster._windows[store] is not first  # two stories are more than it may keep
+    assert together(store, a, b) and store.group_of(a).feeds == 2
+
+
 def test_grouping_twice_changes_nothing(store, feeds):
     [a] = add(store, feeds[0], story("a", *HARBOUR))
     before = store.group_of(a), store.conn.execute("SELECT count(*) FROM story_groups").fetchone()

@@ -571,6 +571,7 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         """Forget cached rows (all, or these stories') after their read/saved state changed."""
         if story_ids is None:
             self._rows.clear()
+            self._member_read.clear()
             self._strips.clear()
             self.refresh()
             return

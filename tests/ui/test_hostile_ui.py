@@ -333,6 +333,50 @@ async def test_o_on_a_link_that_is_not_a_web_address_is_refused_and_says_why(mak
         assert opened == ["https://hostile.example/1"]
 
 
+async def test_a_kept_full_article_with_hostile_markdown_is_shown_plain_and_its_links_are_checked(
+        make_app, hostile, db_path, clock, monkeypatch):
+    import sys
+    import types
+
+    import reader.extract
+
+    article = (
+        f"# Whole story {MARKUP}\n\n"
+        f"A paragraph with {ESCAPES} and {CONTROLS} and {BIDI} in it.\n\n"
+        "[jslink](javascript:alert(1))\n\n[filelink](file:///etc/passwd)\n\n"
+        "[maillink](mailto:a@example.org)\n\n[ftplink](ftp://files.example/a)\n\n[weblink](https://ok.example/)\n"
+    )
+    with Store(db_path, clock=clock) as store:  # as another program (or version) might have kept it
+        store.save_article(hostile["h"], source="article", markdown=article, url="https://hostile.example/1")
+    # the real reader.extract reads the kept article; the fixture only lets the app find it
+    monkeypatch.setitem(sys.modules, "reader.extract", types.SimpleNamespace(get_article=reader.extract.get_article))
+    app = make_app()
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, new_tab=True: opened.append(url))
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        app.stories.move_to(hostile["h"])
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.reading.showing == "article"
+        lines = assert_screen_is_plain_text(app)
+        assert find_on_screen(lines, "Whole story [bold red]loud[/]")
+        assert find_on_screen(lines, "A paragraph with red")
+        await click_every(pilot, lines, "[@click=app.quit]")
+        # javascript: and file: are not even links (Markdown's own rule): drawn as written
+        assert find_on_screen(lines, "[jslink](javascript:alert(1))")
+        assert find_on_screen(lines, "[filelink](file:///etc/passwd)")
+        for label in ("jslink", "filelink", "maillink", "ftplink", "weblink"):
+            (place,) = find_on_screen(lines, label)
+            await pilot.click(offset=(place[0] + 2, place[1]))
+            await pilot.pause()
+        assert app.is_running
+        assert opened == ["https://ok.example/"]
+        refused = [m for m in notifications(app) if m.startswith("Not opening")]
+        assert len(refused) == 2 and "mailto:" in refused[0] and "ftp:" in refused[1], refused
+        assert find_on_screen(assert_screen_is_plain_text(app), "only http and https")
+
+
 # -- the helpers the fixes use ---------------------------------------------------------------------
 
 

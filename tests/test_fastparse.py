@@ -215,6 +215,22 @@ def test_elements_with_many_attributes_read_the_same(n: int) -> None:
     ]
 
 
+def test_an_element_past_the_attribute_cap_reads_the_same_on_both_paths() -> None:
+    # reader.parse keeps the first 100 attributes before either path sees the document
+    attributes = " ".join(f"a{i}='{i}'" for i in range(150))
+    body = RSS_HEAD + (
+        "<rss version='2.0'><channel><title>T</title><item><title>A</title>"
+        f"<enclosure url='/first.mp3' type='audio/mpeg' {attributes}/>"
+        f"<enclosure {attributes} url='/last.mp3' type='audio/mpeg'/>"
+        "</item></channel></rss>"
+    ).encode()
+    assert assert_same(body)
+    feed = parse_feed(body, URL)
+    assert "more than 100 attributes" in feed.warning
+    (story,) = feed.stories
+    assert [e.url for e in story.enclosures] == ["https://news.example.org/first.mp3"]  # /last.mp3 was 151st
+
+
 def test_sixty_thousand_attributes_take_a_fraction_of_a_second() -> None:
     attributes = " ".join(f"a{i}='1'" for i in range(60_000))
     body = RSS_HEAD + f"<rss version='2.0'><channel><item><title>A</title><x {attributes}/></item></channel></rss>".encode()

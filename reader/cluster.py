@@ -486,7 +486,8 @@ class _Group:
     feeds: set[int]  # of all its stories, also those outside the window
     members: list[_Item] = field(default_factory=list)  # those within the window
     centroid: dict[str, float] = field(default_factory=dict)
-    norm: float | None = 0.0
+    square: float = 0.0  # the centroid's squared norm, kept up as stories come (a big group's
+    # centroid has thousands of terms: summing them again for every new story grew with the group)
     new: bool = False  # begun by this call, not yet stored
     # The places its stories name in titles, and in titles or leads: two groups that each name a
     # place the other never does are two events (_conflict). Numbers differ too often within one.
@@ -495,20 +496,24 @@ class _Group:
 
     def add(self, item: _Item) -> None:
         self.members.append(item)
-        self.title.update(m for m in item.marks.title if m[0] == "@")
-        self.all.update(m for m in item.marks.all if m[0] == "@")
+        if item.marks.all:
+            self.title.update(m for m in item.marks.title if m[0] == "@")
+            self.all.update(m for m in item.marks.all if m[0] == "@")
+        centroid = self.centroid
+        square = self.square
         for t, w in item.vector.items():
-            self.centroid[t] = self.centroid.get(t, 0.0) + w
-        self.norm = None
+            old = centroid.get(t, 0.0)
+            centroid[t] = new = old + w
+            square += new * new - old * old
+        self.square = square
 
     def centroid_norm(self) -> float:
-        if self.norm is None:
-            self.norm = math.sqrt(sum(w * w for w in self.centroid.values()))
-        return self.norm
+        return math.sqrt(self.square) if self.square > 0.0 else 0.0
 
     def likeness(self, vector: dict[str, float]) -> float:
         norm = self.centroid_norm()
-        return sum(w * self.centroid.get(t, 0.0) for t, w in vector.items()) / norm if norm else 0.0
+        get = self.centroid.get
+        return sum([w * get(t, 0.0) for t, w in vector.items()]) / norm if norm else 0.0
 
 
 def _alike(a: _Group, b: _Group) -> float:

@@ -21,6 +21,7 @@ from textual.cache import LRUCache
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
@@ -49,7 +50,7 @@ from reader.ui.screens.dialogs import (
 )
 from reader.ui.screens.help import HelpScreen
 from reader.ui.widgets.reading_pane import ReadingPane, story_text
-from reader.ui.widgets.safe_text import as_markup, format_size, highlighted, is_web_url, one_line, safe_url
+from reader.ui.widgets.safe_text import as_markup, clean, format_size, highlighted, is_web_url, one_line, safe_url
 from reader.ui.widgets.sidebar import STATE_LABELS, Place, Sidebar, feed_deltas, place_for, read_totals
 from reader.ui.widgets.summary_panel import Source, SummaryData, SummaryPanel, group_summary, is_quick, summary_for
 
@@ -292,6 +293,12 @@ class NewsdeskApp(App[None]):
 
     def on_unmount(self) -> None:
         self.store.close()
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification without escape sequences or control characters, whatever it quotes
+        (a file name, a server, an exception): Textual writes a toast's text to the terminal as is."""
+        super().notify(clean(message), title=clean(title), severity=severity, timeout=timeout, markup=markup)
 
     # -- bindings as data (help screen, command palette) --------------------------------------
 

@@ -277,6 +277,28 @@ async def test_adding_a_feed_whose_server_answers_with_escapes_notifies_plain_wo
         raw.close()
 
 
+async def test_importing_a_file_whose_name_carries_escapes_notifies_plain_words(make_app, hostile, tmp_path):
+    # file names can hold anything (a server's Content-Disposition, say); the import error quotes it
+    name = f"subscriptions{OSC52}{WINDOW_TITLE}[@click=app.quit]x.opml"
+    path = tmp_path / name
+    path.write_bytes(b"not a list of feeds\n")
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        await pilot.pause()
+        app._import_path(str(path))  # what the import dialog hands its path to
+        app._import_path(str(tmp_path / f"missing{OSC52}.opml"))
+        await pilot.pause()
+        messages = [m for m in notifications(app) if m.startswith(("Cannot import", "Cannot read"))]
+        assert len(messages) == 2, notifications(app)
+        for message in messages:
+            assert UNSAFE.search(message) is None and not any(p in message for p in PAYLOADS), message
+        assert "subscriptions[@click=app.quit]x.opml" in messages[0]
+        lines = assert_screen_is_plain_text(app)
+        assert find_on_screen(lines, "Cannot import")
+        await click_every(pilot, lines, "[@click=app.quit]")
+        assert app.is_running
+
+
 async def test_a_refresh_from_a_real_server_brings_hostile_json_feed_text_as_plain_text(
         make_app, hostile, server, db_path, clock):
     body = json.dumps({

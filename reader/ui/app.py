@@ -500,12 +500,12 @@ class NewsdeskApp(App[None]):
         """Bullets now when they are cached or cheap; from a worker for long or multi-feed stories."""
         cached = self._summaries.get(story.id)
         if cached is not None:
-            self.summary.show_data(cached)
+            self.summary.show_data(cached, reading=story.id)
             return
         text = story_text(story)
         if is_quick(self.store, story, text):
             data = self._summaries[story.id] = summary_for(self.store, story, text)
-            self.summary.show_data(data)
+            self.summary.show_data(data, reading=story.id)
             return
         self.summary.show_pending()
         self.summarise(story)
@@ -522,7 +522,7 @@ class NewsdeskApp(App[None]):
     def on_summary_ready(self, message: SummaryReady) -> None:
         self._summaries[message.story_id] = message.summary
         if self.reading.story is not None and self.reading.story.id == message.story_id:
-            self.summary.show_data(message.summary)
+            self.summary.show_data(message.summary, reading=message.story_id)
 
     def story_sources(self, story: Story) -> list[Source]:
         """Every feed's telling of the same event (one entry when the story stands alone)."""

@@ -157,6 +157,10 @@ async def test_number_keys_read_each_source(make_app, check, event):
         await pilot.press("2")
         await pilot.pause()
         assert app.reading.story.id == sources[1]
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = [str(line) for line in app.summary.query_one("#summary-body").lines(200)]
+        assert [line[:2] for line in shown if line[:1].isdigit()] == ["1 ", "2▸", "3 "], shown
         assert app.stories.current_story_id == sources[1], "the event unfolds to show the source read"
         assert app.stories.row_count == 8
         await pilot.press("3")

@@ -145,8 +145,10 @@ class SummaryPanel(FlowScroll, can_focus=True):
     def on_mount(self) -> None:
         self.query_one(HangingList).set_items([("", Content(self.PLACEHOLDER))])
 
-    def show(self, bullets: Sequence[str], sources: Sequence[Source] = (), feeds: int | None = None) -> None:
-        """``feeds``: how many distinct feeds tell the story (default: one per source)."""
+    def show(self, bullets: Sequence[str], sources: Sequence[Source] = (), feeds: int | None = None,
+             reading: int | None = None) -> None:
+        """``feeds``: how many distinct feeds tell the story (default: one per source); ``reading``:
+        the story in the reading pane, marked among the sources."""
         self.bullets = [one_line(b) for b in bullets if one_line(b)]
         self.sources = tuple(sources)
         self.feeds = feeds if feeds is not None else len(self.sources)
@@ -170,15 +172,16 @@ class SummaryPanel(FlowScroll, can_focus=True):
             items += [("", ""), ("", heading)]
             for n, source in enumerate(self.sources, 1):
                 text = Content.assemble((one_line(source.feed_title), "bold"), ": ", one_line(source.title))
-                mark = Content.styled(f"{n} " if numbered else "– ", "bold $accent")
+                here = "▸" if reading is not None and source.story_id == reading else " "  # the one read
+                mark = Content.styled(f"{n}{here} " if numbered else f"–{here} ", "bold $accent")
                 items.append((mark, text))
                 if source.url:
-                    items.append(("  ", Content.styled(safe_url(source.url), "$foreground-muted")))
+                    items.append(("   ", Content.styled(safe_url(source.url), "$foreground-muted")))
         self.query_one(HangingList).set_items(items)
         self.scroll_home(animate=False)
 
-    def show_data(self, data: SummaryData) -> None:
-        self.show(data.bullets, data.sources, feeds=data.feeds or None)
+    def show_data(self, data: SummaryData, reading: int | None = None) -> None:
+        self.show(data.bullets, data.sources, feeds=data.feeds or None, reading=reading)
 
     def show_pending(self) -> None:
         """A long article's bullets are on their way (from a worker)."""

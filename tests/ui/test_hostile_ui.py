@@ -4,8 +4,8 @@ A real database holds feeds whose titles, authors, bodies, folders, errors and l
 escape sequences (colour, cursor moves, OSC 52 clipboard writes, OSC 8 links, OSC 0 window titles,
 8-bit C1 forms), other control characters, bidi overrides and Textual/Rich markup. Most tests write
 them into the database as they are — as another program, or an older Newsdesk, could have — so
-that the app's own defences are what is tested, not the parser's; one test takes them the whole
-way from a real local server through a refresh started in the app. The real app is opened on the
+that the app's own defences are what is tested, not the parser's; two take them the whole way from
+a real local server (a refresh started in the app, and adding a feed). The real app is opened on the
 database, and every check reads what it draws: the screen's segments (what a terminal would be
 sent as text) and the bytes Textual writes for them.
 """
@@ -189,7 +189,7 @@ async def test_story_list_sidebar_reading_pane_and_summary_show_hostile_text_as_
         # clicking where the would-be actions are drawn does nothing to the app
         clicked = await click_every(pilot, lines, "[@click=app.quit]")
         assert clicked >= 3  # list, reading pane (head and text), summary
-        clicked = await click_every(pilot, screen_lines(app), "[link=https://markup-link.example]")
+        await click_every(pilot, screen_lines(app), "[link=https://markup-link.example]")
         assert app.is_running
         assert_screen_is_plain_text(app)
 

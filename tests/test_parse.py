@@ -840,3 +840,40 @@ def test_a_hundred_item_feed_parses_quickly() -> None:
     feed, elapsed = cpu_seconds(parse_feed, body, "https://bench.example/feed", runs=2)
     assert len(feed.stories) == 100
     assert elapsed < 2.0, f"{elapsed * 500:.0f} ms for 100 items"  # about 30 ms each
+
+
+# --- the shape caps: attributes per element, depth ------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    counts=st.lists(st.integers(0, 140), min_size=1, max_size=4),
+    quote=st.sampled_from(["'", '"']),
+    space=st.sampled_from([" ", "\n", "  \t"]),
+)
+def test_only_elements_with_more_than_100_attributes_lose_any(counts: list[int], quote: str, space: str) -> None:
+    def element(n: int) -> bytes:
+        attrs = "".join(f"{space}a{i}{space}={quote}v>{i}{quote}" for i in range(n))
+        return f"<x{attrs}/>".encode()
+
+    body = b"<rss version='2.0'><channel><item><title>t</title>" + b"".join(map(element, counts)) + b"</item></channel></rss>"
+    thinned, crowded = reader.parse._thin_crowded_elements(body)
+    assert crowded == any(n > 100 for n in counts)
+    assert thinned == b"<rss version='2.0'><channel><item><title>t</title>" + b"".join(
+        element(n)[: len(element(min(n, 100))) - 2] + b"/>" for n in counts) + b"</item></channel></rss>"
+
+
+@settings(max_examples=200, deadline=None)
+@given(tree=st.recursive(st.just("text"), lambda children: st.lists(children, max_size=3), max_leaves=60),
+       limit=st.integers(0, 12))
+def test_the_depth_count_of_a_well_formed_document_is_its_depth(tree, limit: int) -> None:
+    def render(node, name="n") -> str:
+        if node == "text":
+            return "t &amp; <e/> <![CDATA[ x ]]>"
+        return f"<{name}>" + "".join(render(child, f"n{i}") for i, child in enumerate(node)) + f"</{name}>"
+
+    def depth(node) -> int:
+        return 0 if node == "text" else 1 + max((depth(c) for c in node), default=0)
+
+    body = render(tree if tree != "text" else []).encode()
+    assert reader.parse._nested_deeper_than(body, limit) == (depth(tree if tree != "text" else []) > limit)

@@ -391,15 +391,61 @@ class _New:
     vector: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass(slots=True, eq=False)
+class _Lead:
+    """What the start of a text reads as; kept for a while, as syndicated copies repeat it."""
+
+    pieces: list[tuple[str, str]]
+    words: list[str]  # lower-cased
+    key: tuple[int, ...]  # its copy key (rule 2), if it is long enough
+    read: dict[frozenset[str], _Reader] | None = field(default_factory=dict)  # by stop words
+
+
+_LEADS: dict[str, _Lead] = {}  # texts seen twice lately
+_SEEN: set[int] = set()  # hashes of the texts seen once lately
+_LEADS_KEPT = 1024
+
+
+def _lead(text: str) -> _Lead:
+    lead = _LEADS.get(text)
+    if lead is None:
+        pieces = _PIECE.findall(text)[: max(LEAD_WORDS, LEAD_KEY_WORDS)]
+        words = [token.lower().replace("’", "'") for _, token in pieces]
+        key = words[:LEAD_KEY_WORDS]
+        lead = _Lead(pieces, words, (_hash("l " + " ".join(key)),) if len(key) >= LEAD_KEY_WORDS else ())
+        seen = hash(text)
+        if seen in _SEEN:  # a text that comes again (copies, boilerplate) is kept for a while
+            if len(_LEADS) >= _LEADS_KEPT:
+                _LEADS.clear()
+            _LEADS[text] = lead
+        else:
+            if len(_SEEN) >= 16 * _LEADS_KEPT:
+                _SEEN.clear()
+            _SEEN.add(seen)
+            lead.read = None  # not kept: read straight into the story's terms
+    return lead
+
+
 def _new(story_id: int, feed_id: int, published: int, url: str | None, title: str, text: str) -> _New:
     head = _PIECE.findall(title)  # (what came before the word, the word)
-    lead = _PIECE.findall(text[:LEAD_CHARS])[: max(LEAD_WORDS, LEAD_KEY_WORDS)]
+    lead = _lead(text[:LEAD_CHARS])
     head_words = [token.lower().replace("’", "'") for _, token in head]
-    lead_words = [token.lower().replace("’", "'") for _, token in lead]
-    reader = _Reader(_stopwords(head_words + lead_words))
+    stop = _stopwords(head_words + lead.words)
+    reader = _Reader(stop)
     reader.read(head, head_words, TITLE_WEIGHT, title=True)
     title_marks = frozenset(reader.marks)
-    reader.read(lead[:LEAD_WORDS], lead_words[:LEAD_WORDS], 1, title=False)  # adds to the title's
+    if lead.read is None:
+        reader.read(lead.pieces[:LEAD_WORDS], lead.words[:LEAD_WORDS], 1, title=False)  # adds to the title's
+    else:
+        read = lead.read.get(stop)
+        if read is None:
+            read = lead.read[stop] = _Reader(stop)
+            read.read(lead.pieces[:LEAD_WORDS], lead.words[:LEAD_WORDS], 1, title=False)
+        terms = reader.terms
+        for t, c in read.terms.items():
+            terms[t] = terms.get(t, 0) + c
+        reader.names |= read.names
+        reader.marks |= read.marks
     key = canonical_url(url)
     return _New(
         story_id=story_id,
@@ -408,18 +454,15 @@ def _new(story_id: int, feed_id: int, published: int, url: str | None, title: st
         url_key=_hash(key) if key else None,
         terms=reader.terms,
         marks=_Marks(frozenset(reader.names), title_marks, frozenset(reader.marks),
-                     len(lead) >= TEXT_WORDS, _copy_keys(head_words, lead_words[:LEAD_KEY_WORDS])),
+                     len(lead.pieces) >= TEXT_WORDS, _copy_keys(head_words) + lead.key),
     )
 
 
-def _copy_keys(title_words: list[str], lead_words: list[str]) -> tuple[int, ...]:
-    """Keys two copies of one story share: its title and the start of its text, normalised."""
-    keys = []
+def _copy_keys(title_words: list[str]) -> tuple[int, ...]:
+    """The key two copies of one story share by title, normalised (_lead has the text's)."""
     if len([w for w in title_words if w not in _STOP]) >= KEY_MIN_WORDS:
-        keys.append(_hash("t " + " ".join(title_words)))
-    if len(lead_words) >= LEAD_KEY_WORDS:
-        keys.append(_hash("l " + " ".join(lead_words)))
-    return tuple(keys)
+        return (_hash("t " + " ".join(title_words)),)
+    return ()
 
 
 def _hash(text: str) -> int:

@@ -125,6 +125,19 @@ def test_grouping_takes_any_text(title, text):
     assert cluster._decode_vector(cluster._encode_vector(vector)).keys() == vector.keys()
 
 
+@pytest.mark.parametrize("title", ["Saltmarsh strike over", "Streik in Saltmarsh ist vorbei", ""])
+def test_a_lead_read_again_from_the_cache_reads_the_same(title):
+    # Syndicated copies repeat their text: the second time it is kept, the third read from the keep.
+    text = HARBOUR[1] + " Die Hafenarbeiter kehren am Montag zurück."
+    once = cluster._new(1, 1, T0, None, title, text)
+    for _ in range(3):
+        again = cluster._new(2, 2, T0, None, title, text)
+        assert (again.terms, again.marks) == (once.terms, once.marks)
+    assert text[:cluster.LEAD_CHARS] in cluster._LEADS
+    other = cluster._new(3, 3, T0, None, "Castellanos wins Ohio", text)
+    assert "castellano" in other.terms and "castellano" not in once.terms  # the title is its own
+
+
 # -- grouping ------------------------------------------------------------------------------------
 
 

@@ -93,7 +93,6 @@ def group(store: Store, uids: tuple[str, ...]) -> int:
         [(group_id, first.id, len(stories), len({s.feed_id for s in stories}), first.published,
           stories[-1].published)],
         [(s.id, group_id, s.feed_id, s.published, None, "", "") for s in stories],
-        [],
     )
     return group_id
 

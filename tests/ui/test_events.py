@@ -272,3 +272,31 @@ async def test_A_with_mark_group_read_off_stays_in_its_view(make_app, check, eve
         await pilot.press("A")
         await pilot.pause()
         assert read_state(check, EVENT) == [False, True, False]
+
+
+async def test_a_refresh_that_adds_a_newer_story_to_the_event_being_read_keeps_the_cursor(
+        make_app, check, event, clock):
+    from reader.models import ParsedStory
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert current_uid(app, check) == "b0"
+        # What a refresh does: a fourth telling, newer than b0, joins the event.
+        tech = check.get_story(sid(check, "t0")).feed_id
+        check.save_stories(tech, [ParsedStory(uid="t9", title="Trams: the vote", url="https://tech.example/9",
+                                              published=clock() - 300, text="The council voted.")])
+        new = sid(check, "t9")
+        story = check.get_story(new)
+        check.save_grouping([], [(new, event, tech, story.published, None, "", "")],
+                            grown=[(event, 1, 3, story.published, new, story.published)])
+        app.stories.reload()  # as on_refresh_finished does
+        await pilot.pause()
+        assert current_uid(app, check) == "b0", "the cursor stays on the story being read"
+        assert app.reading.story.uid == "b0"
+        listed = [check.get_story(i).uid for i in app.stories.story_ids]
+        assert listed[:6] == ["t0", "t9", "b0", "c0", "t2", "t1"], "its event unfolded under the new first line"
+        await pilot.press("h")  # and folds back to one line, headed by the newest story
+        await pilot.pause()
+        assert current_uid(app, check) == "t9" and app.stories.row_count == 6

@@ -539,6 +539,12 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
             ids = self.store.story_ids(flt)
             self._story_count = len(ids)
             self._ids = self._fold(flt, ids)
+            group = self._event.get(keep_story_id) if keep_story_id is not None else None
+            if group is not None and keep_story_id not in self._heads and group not in self._expanded:
+                # A newer story joined the event of the one being read: unfold it, so the cursor
+                # stays on that story instead of moving to the event's new first line.
+                self._expanded.add(group)
+                self._ids = self._fold(flt, ids)
         finally:
             if enabled:
                 gc.enable()
@@ -547,8 +553,6 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(0, len(self._ids))
 
         index = self._index_of(keep_story_id, hint=old_index) if keep_story_id is not None else None
-        if index is None and keep_story_id in self._event:  # folded into its event: the event's line
-            index = self._index_of(self._members[self._event[keep_story_id]][0], hint=old_index)
         if index is None:
             index = old_index if same_filter else 0
             if not same_filter:

@@ -367,3 +367,28 @@ def test_a_store_thread_that_breaks_answers_every_feed_instead_of_hanging(
     assert feeds[1].id in {r.feed_id for r in summary.failed}
     assert all(r.error.startswith("Newsdesk failed on this feed, which is a bug (SystemExit")
                for r in summary.failed)
+
+
+def test_workers_started_while_threads_run_come_with_the_parser_loaded():
+    # As in the app: threads run, so workers come from a fork server, which loads the parser once.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import threading\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from reader.refresh import _pool_context\n"
+        "if __name__ == '__main__':\n"
+        "    stop = threading.Event()\n"
+        "    threading.Thread(target=stop.wait).start()\n"
+        "    context = _pool_context()\n"
+        "    with ProcessPoolExecutor(1, mp_context=context) as pool:\n"
+        "        loaded = pool.submit(eval, \"{'reader.parse', 'reader.fastparse'} <= set(\"\n"
+        "                             \"__import__('sys').modules)\").result()\n"
+        "    stop.set()\n"
+        "    print(context.get_start_method(), loaded)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.split() == ["forkserver", "True"]

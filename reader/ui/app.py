@@ -8,6 +8,8 @@ their own connection and only post messages back.
 from __future__ import annotations
 
 import gc
+import os
+import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -61,6 +63,29 @@ PREVIEW_DELAY_S = 0.05  # holding j should not render every story it passes
 # Marking more stories than this at once (A, u) recounts in a worker instead of adjusting counts.
 ADJUST_LIMIT = 200
 SUMMARY_CACHE_SIZE = 256
+
+
+def start_process_helpers() -> None:
+    """Start multiprocessing's resource tracker with the real stderr, once per process.
+
+    The refresh parses feeds, and reading ahead extracts articles, in worker processes, which
+    register with that tracker. It is started with a copy of ``sys.stderr``'s file descriptor, and
+    while the app runs ``sys.stderr`` is Textual's stand-in, whose descriptor is -1: the pool then
+    fails with "bad value(s) in fds_to_keep". Called on the UI thread, which nothing else writes
+    from meanwhile.
+    """
+    real = sys.__stderr__
+    if os.name != "posix" or real is None:
+        return
+    from multiprocessing import resource_tracker
+
+    stand_in, sys.stderr = sys.stderr, real
+    try:
+        resource_tracker.ensure_running()
+    except OSError:
+        pass  # no worker processes then: the pools report their own error
+    finally:
+        sys.stderr = stand_in
 
 
 def _defaults():
@@ -1003,6 +1028,7 @@ class NewsdeskApp(App[None]):
                 self.notify("A refresh is already running.", markup=False)
             return
         self.refreshing = True
+        start_process_helpers()
         self.add_class("-refreshing")
         bar = self.main.query_one("#refresh-progress", ProgressBar)
         bar.update(total=None, progress=0)
@@ -1065,6 +1091,7 @@ class NewsdeskApp(App[None]):
                 tuple(feed_ids) + (self._read_ahead_next or ()))
             return
         self.reading_ahead = True
+        start_process_helpers()
         self.add_class("-refreshing")
         if not self.refreshing:
             self.main.query_one("#refresh-progress", ProgressBar).update(total=None, progress=0)

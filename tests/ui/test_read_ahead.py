@@ -101,3 +101,46 @@ async def test_without_fetch_articles_a_refresh_fetches_no_page(server, tmp_path
     assert [r.bare_path for r in server.requests] == ["/feed.xml"]
     with Store(path, clock=clock) as store:
         assert all(store.article(i) is None for i in store.story_ids())
+
+
+async def test_many_articles_are_extracted_in_worker_processes_from_the_app(server, tmp_path, clock, settings):
+    # Eight pages or more go to a process pool (forkserver: the app has threads); the app's
+    # worker thread starts it and the articles are kept all the same.
+    from reader.extract import POOL_THRESHOLD
+    from reader.ui.app import NewsdeskApp
+
+    pages = {f"s{n}": f"/news/{n}.html" for n in range(POOL_THRESHOLD + 1)}
+    for path in pages.values():
+        server.add(path, ARTICLES / "harbour-bridge.html")
+    path = tmp_path / "app.db"
+    with Store(path, clock=clock) as store:
+        store.add_feed(server.add("/feed.xml", rss(server, pages)), title="Courier")
+    app = NewsdeskApp(path, clock=clock, settings=dataclasses.replace(settings, fetch_articles=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await settle(app, pilot)
+        notes = [n.message for n in app._notifications]
+        assert f"Fetching articles {len(pages)}/{len(pages)}" in str(app.main.query_one("#refresh-label").render()), notes
+    with Store(path, clock=clock) as store:
+        kept = [store.article(i) for i in store.story_ids()]
+    assert len(kept) == len(pages) and all(a["source"] == "article" for a in kept)
+
+
+async def test_refreshing_many_feeds_parses_them_in_worker_processes_from_the_app(server, tmp_path, clock, settings):
+    # Eight feeds or more are parsed in a process pool. Textual's stand-in for stderr has no file
+    # descriptor, which multiprocessing's resource tracker would be handed: the app starts the
+    # tracker before it runs.
+    from reader.refresh import POOL_THRESHOLD
+    from reader.ui.app import NewsdeskApp
+
+    path = tmp_path / "app.db"
+    with Store(path, clock=clock) as store:
+        for n in range(POOL_THRESHOLD + 1):
+            server.add(f"/news/{n}.html", ARTICLES / "harbour-bridge.html")
+            store.add_feed(server.add(f"/feed{n}.xml", rss(server, {f"f{n}": f"/news/{n}.html"})), title=f"Feed {n}")
+    app = NewsdeskApp(path, clock=clock, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await settle(app, pilot)
+        notes = [n.message for n in app._notifications]
+        assert app.stories.story_count == POOL_THRESHOLD + 1, notes

@@ -643,7 +643,7 @@ class _Window:
             item.group = big
             big.add(item)
         big.feeds |= small.feeds
-        del self.groups[small.id]
+        del self.groups[a.id], self.groups[b.id]
         big.id, big.new = low.id, low.new
         self.groups[big.id] = big
         return big
@@ -813,6 +813,16 @@ def group_new_stories(store: Store, story_ids: Iterable[int]) -> list[int]:
     Stories already grouped stay where they are, so calling twice changes nothing. Call it inside
     the transaction that stored the stories (as ``refresh.store_result`` does) or after it.
     """
+    try:
+        return _group_new_stories(store, story_ids)
+    except BaseException:
+        # The window may hold what was never written (or is rolled back with the transaction):
+        # the next call reads it again from the database.
+        _windows.pop(store, None)
+        raise
+
+
+def _group_new_stories(store: Store, story_ids: Iterable[int]) -> list[int]:
     with store.write(), _collector_paused():
         rows = store.grouping_inputs(story_ids, LEAD_CHARS)
         if not rows:

@@ -4,6 +4,7 @@ summary, the CLI commands and the demo's three-feed event."""
 from __future__ import annotations
 
 import io
+import sqlite3
 import json
 import sqlite3
 from textwrap import dedent
@@ -260,6 +261,25 @@ def test_a_window_grown_too_big_is_read_again_and_agrees(store, feeds, monkeypat
     assert together(store, a, b) and store.group_of(a).feeds == 2
 
 
+def test_grouping_that_fails_leaves_no_trace_in_memory(store, feeds, monkeypatch):
+    [a] = add(store, feeds[0], story("a", *HARBOUR, published=T0 - 5 * HOUR))
+
+    def broken(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    with monkeypatch.context() as m:
+        m.setattr(Store, "save_grouping", broken)
+        with pytest.raises(sqlite3.OperationalError), store.write():
+            ids, _ = store.save_stories_ids(feeds[1], [story("b", *HARBOUR_AGAIN, published=T0 - 2 * HOUR)])
+            group_new_stories(store, ids)
+    assert store not in cluster._windows  # it held story b and its group, never written
+    [c] = add(store, feeds[2], story("c", "Saltmarsh dockworkers accept 11 percent pay deal",
+                                     "The strike at Saltmarsh port ended on Friday when 2,400 "
+                                     "dockworkers accepted an 11 percent rise.", published=T0 - HOUR))
+    assert together(store, a, c)
+    assert all(row[1:6] == row[6:] for row in recounted(store))
+
+
 def test_grouping_twice_changes_nothing(store, feeds):
     [a] = add(store, feeds[0], story("a", *HARBOUR))
     before = store.group_of(a), store.conn.execute("SELECT count(*) FROM story_groups").fetchone()
@@ -352,6 +372,8 @@ def test_a_merge_keeps_the_older_groups_id_whichever_group_is_bigger(store, feed
     assert merged.id == first and merged.feeds == 4
     assert store.get_group(bigger.id) is None
     assert all(row[1:6] == row[6:] for row in recounted(store))
+    window = cluster._windows[store]
+    assert all(g.id == group_id for group_id, g in window.groups.items()) and bigger.id not in window.groups
     # The window in memory agrees with the database: the next story finds the merged group.
     [e] = add(store, feeds[0], story("e", "Saltmarsh port strike: dockworkers back at work", url="https://b.example/story/"))
     assert store.group_of(e).id == first

@@ -395,57 +395,62 @@ class _New:
 class _Lead:
     """What the start of a text reads as; kept for a while, as syndicated copies repeat it."""
 
-    pieces: list[tuple[str, str]]
+    pieces: list[tuple[str, str]]  # _PIECE.findall, cut to the words read
     words: list[str]  # lower-cased
     key: tuple[int, ...]  # its copy key (rule 2), if it is long enough
-    read: dict[frozenset[str], _Reader] | None = field(default_factory=dict)  # by stop words
 
 
-_LEADS: dict[str, _Lead] = {}  # texts seen twice lately
+# Texts seen twice lately, each with what it read as: (terms, names, marks) by stop words. Tuples
+# and plain dicts of strings, which Python's cycle collector soon stops looking at.
+_LEADS: dict[str, tuple[tuple[str, ...], tuple[int, ...], dict]] = {}
 _SEEN: set[int] = set()  # hashes of the texts seen once lately
 _LEADS_KEPT = 1024
 
 
 def _lead(text: str) -> _Lead:
-    lead = _LEADS.get(text)
-    if lead is None:
-        pieces = _PIECE.findall(text)[: max(LEAD_WORDS, LEAD_KEY_WORDS)]
-        words = [token.lower().replace("’", "'") for _, token in pieces]
-        key = words[:LEAD_KEY_WORDS]
-        lead = _Lead(pieces, words, (_hash("l " + " ".join(key)),) if len(key) >= LEAD_KEY_WORDS else ())
-        seen = hash(text)
-        if seen in _SEEN:  # a text that comes again (copies, boilerplate) is kept for a while
-            if len(_LEADS) >= _LEADS_KEPT:
-                _LEADS.clear()
-            _LEADS[text] = lead
-        else:
-            if len(_SEEN) >= 16 * _LEADS_KEPT:
-                _SEEN.clear()
-            _SEEN.add(seen)
-            lead.read = None  # not kept: read straight into the story's terms
-    return lead
+    pieces = _PIECE.findall(text)[: max(LEAD_WORDS, LEAD_KEY_WORDS)]
+    words = [token.lower().replace("’", "'") for _, token in pieces]
+    key = words[:LEAD_KEY_WORDS]
+    return _Lead(pieces, words, (_hash("l " + " ".join(key)),) if len(key) >= LEAD_KEY_WORDS else ())
 
 
 def _new(story_id: int, feed_id: int, published: int, url: str | None, title: str, text: str) -> _New:
     head = _PIECE.findall(title)  # (what came before the word, the word)
-    lead = _lead(text[:LEAD_CHARS])
     head_words = [token.lower().replace("’", "'") for _, token in head]
-    stop = _stopwords(head_words + lead.words)
+    text = text[:LEAD_CHARS]
+    kept = _LEADS.get(text)
+    if kept is None:
+        lead = _lead(text)
+        words, lead_key, lead_pieces = lead.words, lead.key, len(lead.pieces)
+    else:
+        words, lead_key, readings = kept
+        lead, lead_pieces = None, len(words)
+    stop = _stopwords(head_words + list(words[:30]))
     reader = _Reader(stop)
     reader.read(head, head_words, TITLE_WEIGHT, title=True)
     title_marks = frozenset(reader.marks)
-    if lead.read is None:
+    if kept is None and hash(text) not in _SEEN:  # the common case: a text seen once
+        if len(_SEEN) >= 16 * _LEADS_KEPT:
+            _SEEN.clear()
+        _SEEN.add(hash(text))
         reader.read(lead.pieces[:LEAD_WORDS], lead.words[:LEAD_WORDS], 1, title=False)  # adds to the title's
-    else:
-        read = lead.read.get(stop)
-        if read is None:
-            read = lead.read[stop] = _Reader(stop)
-            read.read(lead.pieces[:LEAD_WORDS], lead.words[:LEAD_WORDS], 1, title=False)
+    else:  # a text that comes again (copies, boilerplate): read once, kept for a while
+        if kept is None:
+            if len(_LEADS) >= _LEADS_KEPT:
+                _LEADS.clear()
+            readings = {}
+            _LEADS[text] = (tuple(lead.words), lead.key, readings)
+        reading = readings.get(stop)
+        if reading is None:
+            lead = lead or _lead(text)
+            alone = _Reader(stop)
+            alone.read(lead.pieces[:LEAD_WORDS], lead.words[:LEAD_WORDS], 1, title=False)
+            reading = readings[stop] = (alone.terms, tuple(alone.names), tuple(alone.marks))
         terms = reader.terms
-        for t, c in read.terms.items():
+        for t, c in reading[0].items():
             terms[t] = terms.get(t, 0) + c
-        reader.names |= read.names
-        reader.marks |= read.marks
+        reader.names.update(reading[1])
+        reader.marks.update(reading[2])
     key = canonical_url(url)
     return _New(
         story_id=story_id,
@@ -454,7 +459,7 @@ def _new(story_id: int, feed_id: int, published: int, url: str | None, title: st
         url_key=_hash(key) if key else None,
         terms=reader.terms,
         marks=_Marks(frozenset(reader.names), title_marks, frozenset(reader.marks),
-                     len(lead.pieces) >= TEXT_WORDS, _copy_keys(head_words) + lead.key),
+                     lead_pieces >= TEXT_WORDS, _copy_keys(head_words) + lead_key),
     )
 
 

@@ -408,7 +408,13 @@ _LEADS_KEPT = 1024
 
 
 def _lead(text: str) -> _Lead:
-    pieces = _PIECE.findall(text)[: max(LEAD_WORDS, LEAD_KEY_WORDS)]
+    wanted = max(LEAD_WORDS, LEAD_KEY_WORDS)
+    # Most texts have their words in the first 7 characters a word; one more word than wanted
+    # shows the last one wanted was not cut. Else the whole LEAD_CHARS: the same words either way.
+    pieces = _PIECE.findall(text[: 7 * wanted])
+    if len(pieces) <= wanted and len(text) > 7 * wanted:
+        pieces = _PIECE.findall(text)
+    del pieces[wanted:]
     words = [token.lower().replace("’", "'") for _, token in pieces]
     key = words[:LEAD_KEY_WORDS]
     return _Lead(pieces, words, (_hash("l " + " ".join(key)),) if len(key) >= LEAD_KEY_WORDS else ())

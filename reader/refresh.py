@@ -149,9 +149,13 @@ def store_result(store: Store, feed: Feed, fetched: FetchResult, parsed: ParsedF
     )
 
 
+def _bug_message(exc: BaseException) -> str:
+    return f"Newsdesk failed on this feed, which is a bug ({type(exc).__name__}: {exc})"[:300]
+
+
 def _store_failure(store: Store, feed: Feed, exc: Exception) -> FeedRefresh:
     """Record an unexpected exception as the feed's error, so that it is seen and reported."""
-    error = f"Newsdesk failed on this feed, which is a bug ({type(exc).__name__}: {exc})"[:300]
+    error = _bug_message(exc)
     try:
         store.update_feed(
             feed.id,
@@ -231,7 +235,11 @@ class _Writer:
         self._thread.start()
 
     def write(
-        self, feed: Feed, fetched: FetchResult | None, parsed: ParsedFeed | None, bug: Exception | None = None
+        self,
+        feed: Feed,
+        fetched: FetchResult | None,
+        parsed: ParsedFeed | None,
+        bug: Exception | None = None,
     ) -> asyncio.Future:
         """Queue one feed's result (or the bug that stopped it); the future gets its FeedRefresh
         once it is committed."""
@@ -267,7 +275,7 @@ class _Writer:
                 try:
                     results = self._write(batch)
                 except BaseException as exc:  # no feed may wait forever for a thread that broke
-                    failed = f"Newsdesk failed on this feed, which is a bug ({type(exc).__name__}: {exc})"[:300]
+                    failed = _bug_message(exc)
             if failed is not None:
                 results = [FeedRefresh(feed_id=f.id, url=f.url, error=failed) for f, *_ in batch]
             for (*_, future), result in zip(batch, results):

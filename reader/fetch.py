@@ -500,7 +500,14 @@ class _TLS:
     the SSL_CERT_FILE / SSL_CERT_DIR environment variables)."""
 
     def __init__(self) -> None:
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names
+        # What ssl.create_default_context(cafile=...) makes, as httpx asks for, but without the CAs yet.
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names
+        if sys.version_info >= (3, 13):
+            context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
+        keylog = os.environ.get("SSLKEYLOGFILE")
+        if keylog and not sys.flags.ignore_environment:
+            context.keylog_filename = keylog
+        self.context = context
         self._lock = threading.Lock()
         self._loaded: concurrent.futures.Future[None] | None = None
 

@@ -45,6 +45,10 @@ class Settings:
     mark_group_read: bool = True
     """Marking a story told by several feeds marks every feed's version of it."""
 
+    fold_events: bool = True
+    """List a story told by several feeds once in the story list ("3 sources"), its feeds' versions
+    folded under it; False lists every feed's version on a line of its own."""
+
     keys: dict[str, str] = field(default_factory=dict, hash=False)
     """Key bindings by binding id, e.g. {"cursor_down": "j,down"}; the app reports unknown ids."""
 
@@ -79,6 +83,11 @@ fetch_articles = false
 # When one story is told by several feeds (one line, "3 sources", in the story list), opening it or
 # marking it read marks every feed's version of it; false marks only the one you open or mark.
 mark_group_read = true
+
+# List a story told by several feeds once in the story list ("3 sources"), with every feed's version
+# folded under it (the unfold key shows them, the fold key hides them again); false lists each
+# feed's version on a line of its own, newest first.
+fold_events = true
 
 # Key bindings: binding id = comma-separated keys. The help screen (?) lists every binding id.
 # Examples:
@@ -202,6 +211,7 @@ _CHECKS = {
     "show_summary": _check_bool,
     "fetch_articles": _check_bool,
     "mark_group_read": _check_bool,
+    "fold_events": _check_bool,
 }
 
 

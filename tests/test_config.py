@@ -59,6 +59,7 @@ show_sidebar = false
 show_summary = false
 fetch_articles = true
 mark_group_read = false
+fold_events = false
 
 [keys]
 cursor_down = "j, down"
@@ -75,6 +76,7 @@ quit = "q"
         show_summary=False,
         fetch_articles=True,
         mark_group_read=False,
+        fold_events=False,
         keys={"cursor_down": "j,down", "quit": "q"},
     )
 
@@ -137,6 +139,7 @@ def test_unknown_key_is_reported_with_line_and_the_rest_applies(tmp_path):
         ("show_summary = 1", "show_summary"),
         ("fetch_articles = 0", "fetch_articles"),
         ("mark_group_read = []", "mark_group_read"),
+        ('fold_events = "no"', "fold_events"),
         ('keys = "j"', "keys"),
     ],
 )

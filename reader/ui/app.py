@@ -63,6 +63,7 @@ PREVIEW_DELAY_S = 0.05  # holding j should not render every story it passes
 # Marking more stories than this at once (A, u) recounts in a worker instead of adjusting counts.
 ADJUST_LIMIT = 200
 SUMMARY_CACHE_SIZE = 256
+SUMMARY_OUTDATED_LIMIT = 10_000  # stories whose summary went out of date, remembered (see articles_kept)
 
 
 def start_process_helpers() -> None:
@@ -102,6 +103,7 @@ def _defaults():
             show_summary=True,
             fetch_articles=False,
             mark_group_read=True,
+            fold_events=True,
             keys={},
         )
     return Settings()
@@ -240,6 +242,11 @@ class NewsdeskApp(App[None]):
         self._recount_asked = -1
         self._search_unread: int | None = 0
         self._summaries: LRUCache[int, SummaryData] = LRUCache(SUMMARY_CACHE_SIZE)
+        # A summary worker started before a story's article was kept would bring back bullets of
+        # its feed text: each summary has the generation it began in, each story the one in which
+        # its summary went out of date, and an older answer is dropped.
+        self._summary_generation = 0
+        self._summary_outdated: dict[int, int] = {}
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -285,7 +292,9 @@ class NewsdeskApp(App[None]):
         self.set_class(not self.settings.show_sidebar, "-hide-sidebar")
         self.set_class(not self.settings.show_summary, "-hide-summary")
         self.stories.empty_message = "No stories here. r refreshes, a adds a feed, f changes the filter."
-        self.reading.attachment_key = self.binding_keys(self._binding("open_attachment")).split(",")[0]
+        self.reading.attachment_key = self.key_label("open_attachment")
+        self.summary.source_keys = [self.key_label(f"open_source_{n}") for n in range(1, 10)]
+        self.stories.collapse_events = bool(getattr(self.settings, "fold_events", True))
         self.sidebar.load(self.store, place_for(self.view))
         self._fit_source_column()
         self.load_view(self.view)
@@ -333,14 +342,18 @@ class NewsdeskApp(App[None]):
     def _binding(self, binding_id: str) -> Binding:
         return next(b for b in self.command_bindings() if b.id == binding_id)
 
-    def binding_keys(self, binding: Binding) -> str:
+    def _key_displays(self, binding: Binding) -> list[str]:
         keys = self.keymap.get(binding.id or "", binding.key)
-        shown = []
-        for key in keys.split(","):
-            key = key.strip()
-            if key:
-                shown.append(self.get_key_display(Binding(key, binding.action)))
-        return ", ".join(shown)
+        return [self.get_key_display(Binding(key.strip(), binding.action)) for key in keys.split(",") if key.strip()]
+
+    def binding_keys(self, binding: Binding) -> str:
+        """Every key of ``binding`` as shown to people, remapped ones included ("j, ↓")."""
+        return ", ".join(self._key_displays(binding))
+
+    def key_label(self, binding_id: str) -> str:
+        """The first key of the binding ``binding_id``, for hints on screen ("l", "F2")."""
+        shown = self._key_displays(self._binding(binding_id))
+        return shown[0] if shown else ""
 
     def help_rows(self) -> list[tuple[str, str, str]]:
         rows = []
@@ -521,8 +534,11 @@ class NewsdeskApp(App[None]):
             self.add_class("-reading")
             self.reading.focus()
 
-    def show_summary(self, story: Story) -> None:
-        """Bullets now when they are cached or cheap; from a worker for long or multi-feed stories."""
+    def show_summary(self, story: Story, *, again: bool = False) -> None:
+        """Bullets now when they are cached or cheap; from a worker for long or multi-feed stories.
+
+        ``again``: the shown bullets are out of date (an article arrived); they stay until the new
+        ones are ready, instead of "Summarising…"."""
         cached = self._summaries.get(story.id)
         if cached is not None:
             self.summary.show_data(cached, reading=story.id)
@@ -532,22 +548,45 @@ class NewsdeskApp(App[None]):
             data = self._summaries[story.id] = summary_for(self.store, story, text)
             self.summary.show_data(data, reading=story.id)
             return
-        self.summary.show_pending()
-        self.summarise(story)
+        if not again:
+            self.summary.show_pending()
+        self.summarise(story, self._summary_generation)
 
     @work(thread=True, exclusive=True, group="summary")
-    def summarise(self, story: Story) -> None:
+    def summarise(self, story: Story, generation: int = 0) -> None:
         try:
             with Store(self.db_path, clock=self.clock) as store:
                 data = summary_for(store, story, story_text(story))
         except Exception as exc:  # a worker reports, never raises into the UI
             data = SummaryData((f"No summary: {exc}",))
-        self.post_message(SummaryReady(story.id, data))
+        self.post_message(SummaryReady(story.id, data, generation))
 
     def on_summary_ready(self, message: SummaryReady) -> None:
+        if message.generation < self._summary_outdated.get(message.story_id, 0):
+            return  # begun before an article of the story (or its event) was kept: another is coming
         self._summaries[message.story_id] = message.summary
         if self.reading.story is not None and self.reading.story.id == message.story_id:
             self.summary.show_data(message.summary, reading=message.story_id)
+
+    def articles_kept(self, story_ids: Iterable[int]) -> None:
+        """These stories' full articles are kept now: their summaries, and those of the events they
+        tell, are drawn from the articles from here on, the one on screen at once."""
+        ids = set(story_ids)
+        if not ids:
+            return
+        groups_of = getattr(self.store, "groups_of", None)
+        if groups_of is not None:
+            for group in groups_of(ids).values():
+                ids.update(group.story_ids)
+        self._summary_generation += 1
+        if len(self._summary_outdated) > SUMMARY_OUTDATED_LIMIT:
+            self._summary_outdated.clear()  # only workers begun before this matter, and they are few
+        for story_id in ids:
+            self._summaries.discard(story_id)
+            self._summary_outdated[story_id] = self._summary_generation
+        story = self.reading.story
+        if story is not None and story.id in ids:
+            self.show_summary(story, again=True)
 
     def story_sources(self, story: Story) -> list[Source]:
         """Every feed's telling of the same event (one entry when the story stands alone)."""
@@ -613,11 +652,17 @@ class NewsdeskApp(App[None]):
             self.post_message(ArticleLoaded(story_id, None, f"could not fetch it ({exc})"))
             return
         self.post_message(
-            ArticleLoaded(story_id, article.markdown, article.error, getattr(article, "from_cache", False))
+            ArticleLoaded(story_id, article.markdown, article.error, getattr(article, "from_cache", False),
+                          getattr(article, "source", "feed"))
         )
 
     def on_article_loaded(self, message: ArticleLoaded) -> None:
         self.reading.set_article(message.story_id, message.markdown, message.error)
+        if message.source == "article" and message.markdown is not None:
+            cached = self._summaries.get(message.story_id)
+            # Kept just now, or by another process (a cron refresh) after these bullets were made.
+            if not message.from_cache or cached is None or message.story_id not in cached.from_articles:
+                self.articles_kept([message.story_id])
 
     def on_reading_pane_link_opened(self, message: ReadingPane.LinkOpened) -> None:
         self.open_link(message.href)
@@ -681,7 +726,7 @@ class NewsdeskApp(App[None]):
             if len(ids) == 1 and read:
                 others = sum(1 for row in self.store.story_rows(event[1][1:]) if not row.read)
                 if others:
-                    key = self.binding_keys(self._binding("expand_event")).split(",")[0]
+                    key = self.key_label("expand_event")
                     self.notify(f"{others} other {'source stays' if others == 1 else 'sources stay'} unread"
                                 f" ({key} shows them).", markup=False, timeout=3)
         else:
@@ -1135,6 +1180,7 @@ class NewsdeskApp(App[None]):
             if failed:
                 text += f" ({failed} with the feed's text only)"
             self.notify(text + ".", markup=False, timeout=4)
+            self.articles_kept(r.story_id for r in summary.results if r.source == "article" and r.error is None)
             if self.open_story_id in {r.story_id for r in summary.results}:
                 self.fetch_article(self.open_story_id)  # from the database now
         again, self._read_ahead_next = self._read_ahead_next, False

@@ -36,6 +36,7 @@ class ArticleLoaded(Message):
     markdown: str | None
     error: str | None
     from_cache: bool = False
+    source: str = "feed"  # "article": extracted from the web page and kept (summaries draw on it)
 
 
 @dataclass
@@ -71,6 +72,7 @@ class SummaryReady(Message):
 
     story_id: int
     summary: Any
+    generation: int = 0  # when it was begun (see NewsdeskApp.articles_kept)
 
 
 @dataclass

@@ -300,3 +300,42 @@ async def test_a_refresh_that_adds_a_newer_story_to_the_event_being_read_keeps_t
         await pilot.press("h")  # and folds back to one line, headed by the newest story
         await pilot.pause()
         assert current_uid(app, check) == "t9" and app.stories.row_count == 6
+
+
+async def test_with_fold_events_off_every_feeds_version_has_its_own_line(make_app, check, event, settings):
+    app = make_app(settings=dataclasses.replace(settings, fold_events=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.stories.row_count == app.stories.story_count == 8
+        assert [check.get_story(i).uid for i in app.stories.story_ids] == ["t0", "b0", "c0", "t1", "t2", "t3", "c1", "b1"]
+        assert not any("sources" in line(app, n) or "▸" in line(app, n) for n in range(8))
+        await pilot.press("j", "l")  # nothing to unfold
+        assert app.stories.row_count == 8
+        await pilot.press("enter")  # still one event: its summary, and with mark_group_read all read
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.summary.feeds == 3
+        assert read_state(check, EVENT) == [True, True, True]
+        assert "●" not in line(app, 2), "the other feeds' versions show as read"
+
+
+async def test_remapped_source_keys_are_the_ones_the_summary_names(make_app, check, event, settings):
+    keys = {"open_source_1": "f1", "open_source_2": "f2", "open_source_3": "f3"}
+    app = make_app(settings=dataclasses.replace(settings, keys=keys))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = [str(line) for line in app.summary.query_one("#summary-body").lines(200)]
+        assert any("Sources  (f1 f2 f3: read one)" in line for line in shown), shown
+        assert "1–3" not in "\n".join(shown)
+        marks = [line[:3] for line in shown if line[:1] == "f" and line[1:2].isdigit()]
+        assert marks == ["f1 ", "f2 ", "f3▸"], shown  # the event's newest story is being read
+        sources = [s.story_id for s in app.summary.sources]
+        await pilot.press("f1")
+        await pilot.pause()
+        assert app.reading.story.id == sources[0]
+        await pilot.press("2")  # the old key no longer reads a source
+        await pilot.pause()
+        assert app.reading.story.id == sources[0]
+        assert app.open_story_id == sources[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from rich.cells import cell_len, set_cell_size
 from textual.content import Content
 from textual.geometry import Size
 from textual.reactive import Reactive
@@ -37,6 +38,8 @@ class SummaryData:
     bullets: tuple[str, ...]
     sources: tuple[Source, ...] = ()
     feeds: int = 0
+    from_articles: frozenset[int] = frozenset()
+    """The stories whose full article (not the feed's teaser) the bullets were drawn from."""
 
 
 def make_bullets(text: str, title: str = "", max_bullets: int = 5) -> list[str]:
@@ -62,6 +65,14 @@ def group_summary(store: Any, story_id: int):
     return story_summary(store, story_id)
 
 
+def kept_article(store: Any, story_id: int) -> str | None:
+    """The plain text of the story's kept full article, which its summary is drawn from; None
+    when it has none (the feed's text is summed up)."""
+    article_text = getattr(store, "article_text", None)
+    text = article_text(story_id) if article_text is not None else None
+    return text if text and text.strip() else None
+
+
 def summary_for(store: Any, story: Story, text: str) -> SummaryData:
     """The summary of ``story`` (whose plain text is ``text``), read from ``store``."""
     grouped = group_summary(store, story.id)
@@ -70,17 +81,30 @@ def summary_for(store: Any, story: Story, text: str) -> SummaryData:
             Source(g.feed_title, g.title, getattr(store.get_story(g.story_id), "url", None), g.story_id)
             for g in grouped.sources
         )
-        return SummaryData(tuple(grouped.bullets), sources, grouped.feeds)
+        # Which articles it drew on, read after the bullets: an article kept meanwhile makes
+        # the summary look older than it is (computed again), never newer.
+        articles = frozenset(s.story_id for s in grouped.sources if kept_article(store, s.story_id))
+        return SummaryData(tuple(grouped.bullets), sources, grouped.feeds, articles)
     return SummaryData(tuple(make_bullets(text, title=story.title)))
 
 
 def is_quick(store: Any, story: Story, text: str) -> bool:
-    """Whether the summary is cheap enough to compute on the key path (short, one feed)."""
-    if len(text) > SYNC_SUMMARY_CHARS:
-        return False
+    """Whether the summary is cheap enough to compute on the key path: one feed, and short text
+    (the kept full article when there is one, as that is what is summed up)."""
     group_of = getattr(store, "group_of", None)
     group = group_of(story.id) if group_of is not None else None
-    return group is None or len(group.story_ids) <= 1
+    if group is not None and len(group.story_ids) > 1:
+        return False
+    article = kept_article(store, story.id)
+    return len(article if article is not None else text) <= SYNC_SUMMARY_CHARS
+
+
+def keys_hint(keys: Sequence[str]) -> str:
+    """The keys that read the sources, for the list's heading: "1–3" for the digits in order,
+    else each one ("F1 F2 F3")."""
+    if len(keys) > 1 and keys == [str(n) for n in range(1, len(keys) + 1)]:
+        return f"1–{len(keys)}"
+    return " ".join(keys)
 
 
 class HangingList(Widget):
@@ -136,6 +160,9 @@ class SummaryPanel(FlowScroll, can_focus=True):
         self.bullets: list[str] = []
         self.sources: tuple[Source, ...] = ()
         self.feeds = 0
+        self.source_keys: Sequence[str] = [str(n) for n in range(1, 10)]
+        """The key that reads each source, first to ninth (the app's bindings, remapped or not)."""
+        self._shown: tuple | None = None  # what show_data last drew
 
     def compose(self):
         yield FlowText(Content("Summary"), id="summary-title")
@@ -149,6 +176,7 @@ class SummaryPanel(FlowScroll, can_focus=True):
              reading: int | None = None) -> None:
         """``feeds``: how many distinct feeds tell the story (default: one per source); ``reading``:
         the story in the reading pane, marked among the sources."""
+        self._shown = None
         self.bullets = [one_line(b) for b in bullets if one_line(b)]
         self.sources = tuple(sources)
         self.feeds = feeds if feeds is not None else len(self.sources)
@@ -165,15 +193,19 @@ class SummaryPanel(FlowScroll, can_focus=True):
         else:
             items.append(("", Content.styled("Nothing to summarise: this story has no text.", "$foreground-muted")))
         if self.feeds > 1:
-            numbered = len(self.sources) <= 9 and all(s.story_id is not None for s in self.sources)
+            keys = [one_line(k) for k in self.source_keys[: len(self.sources)]]
+            numbered = (len(self.sources) <= len(keys) and all(keys)
+                        and all(s.story_id is not None for s in self.sources))
             heading = Content.styled("Sources", "bold")
             if numbered:
-                heading += Content.styled(f"  (1–{len(self.sources)}: read one)", "$foreground-muted")
+                heading += Content.styled(f"  ({keys_hint(keys)}: read one)", "$foreground-muted")
             items += [("", ""), ("", heading)]
+            width = max((cell_len(k) for k in keys), default=1) if numbered else 1
             for n, source in enumerate(self.sources, 1):
                 text = Content.assemble((one_line(source.feed_title), "bold"), ": ", one_line(source.title))
                 here = "▸" if reading is not None and source.story_id == reading else " "  # the one read
-                mark = Content.styled(f"{n}{here} " if numbered else f"–{here} ", "bold $accent")
+                label = set_cell_size(keys[n - 1], width) if numbered else "–"
+                mark = Content.styled(f"{label}{here} ", "bold $accent")
                 items.append((mark, text))
                 if source.url:
                     items.append(("   ", Content.styled(safe_url(source.url), "$foreground-muted")))
@@ -181,15 +213,21 @@ class SummaryPanel(FlowScroll, can_focus=True):
         self.scroll_home(animate=False)
 
     def show_data(self, data: SummaryData, reading: int | None = None) -> None:
+        shown = (data.bullets, data.sources, data.feeds, reading)
+        if self._shown == shown:
+            return  # the same again (an article brought the same bullets): keep the scroll
         self.show(data.bullets, data.sources, feeds=data.feeds or None, reading=reading)
+        self._shown = shown
 
     def show_pending(self) -> None:
         """A long article's bullets are on their way (from a worker)."""
+        self._shown = None
         self.bullets, self.sources, self.feeds = [], (), 0
         self.query_one("#summary-title", Static).update(Content.assemble(("Summary", "bold")))
         self.query_one(HangingList).set_items([("", Content.styled("Summarising…", "$foreground-muted"))])
 
     def clear(self) -> None:
+        self._shown = None
         self.bullets = []
         self.sources = ()
         self.feeds = 0

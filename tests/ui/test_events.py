@@ -339,3 +339,15 @@ async def test_remapped_source_keys_are_the_ones_the_summary_names(make_app, che
         await pilot.pause()
         assert app.reading.story.id == sources[0]
         assert app.open_story_id == sources[0]
+
+
+async def test_a_narrow_list_counts_an_events_sources_in_two_cells(make_app, event):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        shown = line(app, 1)
+        assert "▸ Notes on trams" in shown
+        assert "×3" in shown and "sources" not in shown, shown
+    async with make_app().run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "3 sources" in line(pilot.app, 1), "with room to spare it says so in words"

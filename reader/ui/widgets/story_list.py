@@ -16,9 +16,9 @@ Public API (the app embeds this widget and binds the keys):
   list, so ``@on(StoryList.Selected, "#stories")`` works)
 - ``empty_message``: the line shown when the filter selects nothing
 - events told by several feeds (``collapse_events``, on by default) are listed once, on the line of
-  their newest listed story, with "N sources"; ``toggle_event()``, ``expand_event()``,
-  ``collapse_event()`` show or fold their other stories under it; ``event_at(index)``,
-  ``row_unread(index)``, ``story_count`` (stories listed, folded ones included)
+  their newest listed story, with "N sources" ("×N" in a narrow list); ``toggle_event()``,
+  ``expand_event()``, ``collapse_event()`` show or fold their other stories under it;
+  ``event_at(index)``, ``row_unread(index)``, ``story_count`` (stories listed, folded ones included)
 """
 
 from __future__ import annotations
@@ -68,6 +68,9 @@ AGE_REFRESH_S = 60.0
 # as the longest feed name (``source_width``) up to a limit that grows with the list.
 TITLE_MIN_WITH_SOURCE = 40
 SOURCE_MIN, SOURCE_MAX = 10, 20
+# An event's line says "3 sources" after its title when the title keeps this many cells beside it,
+# else "×3".
+BADGE_FULL_TITLE = 30
 
 
 def one_line(text: str | None) -> str:
@@ -977,7 +980,8 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         """One story as a line of exactly ``width`` cells. Feed text goes in as plain segments,
         never as markup, so "[bold]" or "[@click=...]" in a title is shown as typed.
 
-        An event told by several feeds shows "3 sources" where the feed goes and ▸ (folded) or
+        An event told by several feeds shows "3 sources" where the feed goes (after the title when
+        there is no feed column; "×3" in a narrow list) and ▸ (folded) or
         ▾ (unfolded) before its title; its other stories, unfolded, hang under it with their feed."""
         text_style, saved_style, source_style, age_style = styles
         # " ● Source  Title…  3h ": one mark, ★ for a saved story (bold while unread) else ● unread.
@@ -995,8 +999,10 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
             title = ("▾ " if shape[2] else "▸ ") + title
             if source_width:
                 source = sources
-            elif title_width > 2 * len(sources):
+            elif title_width - len(sources) - 1 >= BADGE_FULL_TITLE:
                 badge = sources
+            elif title_width > 4 * len(f"×{shape[1]}"):
+                badge = f"×{shape[1]}"  # a narrow list: the title keeps the room ("3 sources" in the summary)
         elif shape is not None:
             title = ("└ " if shape[1] else "├ ") + (title if source_width else f"{source}: {title}")
         if source_width:

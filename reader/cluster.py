@@ -409,8 +409,8 @@ _LEADS_KEPT = 1024
 
 def _lead(text: str) -> _Lead:
     wanted = max(LEAD_WORDS, LEAD_KEY_WORDS)
-    # Most texts have their words in the first 7 characters a word; one more word than wanted
-    # shows the last one wanted was not cut. Else the whole LEAD_CHARS: the same words either way.
+    # Most texts hold the words wanted within 7 characters per word; finding one word more than
+    # wanted there shows the last one wanted was not cut. Else all of LEAD_CHARS: same words.
     pieces = _PIECE.findall(text[: 7 * wanted])
     if len(pieces) <= wanted and len(text) > 7 * wanted:
         pieces = _PIECE.findall(text)

@@ -291,8 +291,12 @@ class NewsdeskApp(App[None]):
         self._apply_settings()
         self.set_class(not self.settings.show_sidebar, "-hide-sidebar")
         self.set_class(not self.settings.show_summary, "-hide-summary")
-        self.stories.empty_message = "No stories here. r refreshes, a adds a feed, f changes the filter."
+        keys = self.key_label
+        self.stories.empty_message = (f"No stories here. {keys('refresh_all')} refreshes, {keys('add_feed')} adds"
+                                      f" a feed, {keys('cycle_filter')} changes the filter.")
         self.reading.attachment_key = self.key_label("open_attachment")
+        self.reading.source_key = self.key_label("toggle_source")
+        self.reading.open_key = self.key_label("open_story")
         self.summary.source_keys = [self.key_label(f"open_source_{n}") for n in range(1, 10)]
         self.stories.collapse_events = bool(getattr(self.settings, "fold_events", True))
         self.sidebar.load(self.store, place_for(self.view))
@@ -745,7 +749,7 @@ class NewsdeskApp(App[None]):
         if changed:
             self.undo_stack.append(("read", changed, True))
         self._after_marking(changed, recount=True)
-        self.notify(f"Marked {len(changed)} stories read (u undoes).", markup=False)
+        self.notify(f"Marked {len(changed)} stories read ({self.key_label('undo')} undoes).", markup=False)
 
     def action_undo(self) -> None:
         if not self.undo_stack:
@@ -875,7 +879,7 @@ class NewsdeskApp(App[None]):
     def _step_feed(self, step: int) -> None:
         feed_ids = self.sidebar.feed_ids()
         if not feed_ids:
-            self.notify("No feeds yet: a adds one.", markup=False)
+            self.notify(f"No feeds yet: {self.key_label('add_feed')} adds one.", markup=False)
             return
         current = self.view.feed_id
         if current in feed_ids:
@@ -1121,7 +1125,7 @@ class NewsdeskApp(App[None]):
             text += f", {summary.updated} updated"
         failed = summary.failed
         if failed:
-            text += f"; {len(failed)} failed (marked ! in the sidebar, e shows why)"
+            text += f"; {len(failed)} failed (marked ! in the sidebar, {self.key_label('show_error')} shows why)"
         self.notify(text + ".", severity="warning" if failed else "information", markup=False)
         if getattr(self.settings, "fetch_articles", False):
             self.start_read_ahead(message.feed_ids)

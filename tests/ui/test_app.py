@@ -775,3 +775,24 @@ async def test_the_list_names_feeds_only_where_stories_come_from_several(make_ap
         await pilot.pause()
         assert not app.stories.show_source and "Tech Daily" not in app.stories.render_line(0).text
         assert app.stories.source_width == len("City [b]Paper[/b]"), "as wide as the longest feed name"
+
+
+async def test_hints_on_screen_name_the_keys_as_remapped(make_app, check, settings):
+    keys = {"open_story": "w", "undo": "U", "cycle_filter": "F", "refresh_all": "ctrl+r", "add_feed": "plus"}
+    app = make_app(settings=dataclasses.replace(settings, keys=keys))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert app.reading.placeholder == "No story open. Pick one from the list and press w."
+        await pilot.press("F", "F")  # Saved, which is empty
+        await pilot.pause()
+        assert app.view.state == "saved" and app.stories.row_count == 0
+        shown = " ".join(app.stories.render_line(y).text.strip() for y in range(app.stories.size.height))
+        assert "No stories here. ^r refreshes, + adds a feed, F changes the filter." in " ".join(shown.split())
+        await pilot.press("F")
+        await pilot.press("A")
+        await pilot.pause()
+        assert any("(U undoes)" in n.message for n in app._notifications)
+        assert all(story.read for story in map(check.get_story, check.story_ids()))
+        await pilot.press("U")
+        await pilot.pause()
+        assert not any(story.read for story in map(check.get_story, check.story_ids()))

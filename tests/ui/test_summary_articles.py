@@ -55,7 +55,7 @@ async def test_opening_a_story_again_after_its_article_came_shows_bullets_from_t
     server.add("/news/bridge.html", ARTICLES / "harbour-bridge.html")
     path = tmp_path / "app.db"
     story_id = add_story(path, clock, server, "/news/bridge.html")
-    app = NewsdeskApp(path, clock=clock, settings=settings)
+    app = NewsdeskApp(path, clock=clock, settings=dataclasses.replace(settings, keys={"toggle_source": "z"}))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")  # no article source yet: the feed's teaser is all there is
         await settle(app, pilot)
@@ -66,6 +66,8 @@ async def test_opening_a_story_again_after_its_article_came_shows_bullets_from_t
         await pilot.press("enter")  # opened again: the article is fetched and kept, in a worker
         await settle(app, pilot)
         assert app.reading.showing == "article"
+        status = str(app.reading.query_one("#article-status").render())
+        assert "(z: the feed's own text)" in status, "the key as remapped"
         shown = list(app.summary.bullets)
         await pilot.press("j", "k", "enter")  # and the kept article's bullets stay
         await settle(app, pilot)

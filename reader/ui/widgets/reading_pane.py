@@ -100,12 +100,14 @@ class ReadingPane(FlowScroll, can_focus=True):
         self.showing = "feed"  # "feed" or "article"
         self.prefer = "article"  # what `v` last chose: the next story opens in this mode too
         self.attachment_key = "E"  # named next to "Attachments"; the app sets the remapped key
+        self.source_key = "v"  # switches article / feed text, named in the status line (likewise)
+        self._open_key = "enter"  # named in the line shown while no story is open (likewise)
         self._generation = 0  # bumps on every render; pieces still being added for an older one stop
         self._streaming = False
         self._article_shown: str | None = None  # the Markdown the article body holds
 
     def compose(self):
-        yield FlowText(Content("No story open. Pick one from the list and press enter."), id="story-head")
+        yield FlowText(Content(self.placeholder), id="story-head")
         yield FlowText(Content(""), id="article-status")
         with FlowGroup(id="story-text"):
             yield FlowText(Content(""), id="story-text-first")
@@ -159,7 +161,7 @@ class ReadingPane(FlowScroll, can_focus=True):
         status = self.query_one("#article-status", Static)
         story = self.story
         if story is None:
-            head.update(Content("No story open. Pick one from the list and press enter."))
+            head.update(Content(self.placeholder))
             status.update(Content(""))
             self._show_text([])
             self._show_attachments(None)
@@ -251,13 +253,27 @@ class ReadingPane(FlowScroll, can_focus=True):
             parts += ["\n", ("• ", "$accent"), label, "  ", (safe_url(enc.url), "$foreground-muted")]
         return Content.assemble(*parts)
 
+    @property
+    def placeholder(self) -> str:
+        return f"No story open. Pick one from the list and press {self._open_key}."
+
+    @property
+    def open_key(self) -> str:
+        return self._open_key
+
+    @open_key.setter
+    def open_key(self, key: str) -> None:
+        self._open_key = key
+        if self.story is None and self.is_mounted:
+            self.query_one("#story-head", Static).update(Content(self.placeholder))
+
     def status_line(self) -> str:
         if self.showing == "article":
-            return "Full article (v: the feed's own text)"
+            return f"Full article ({self.source_key}: the feed's own text)"
         if self.article_pending:
             return "Full article: fetching…"
         if self.article_markdown:
-            return "The feed's own text (v: full article)"
+            return f"The feed's own text ({self.source_key}: full article)"
         if self.article_error:
             return "Full article: " + one_line(self.article_error)
         return "Full article: not available yet"

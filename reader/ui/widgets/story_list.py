@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import re
+import textwrap
 import time
 from array import array
 from typing import Callable, ClassVar, Iterable
@@ -962,11 +963,14 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         return styles
 
     def _render_empty(self, y: int, width: int) -> Strip:
+        """The empty message, centred, wrapped at words when the list is narrower than it."""
         base = self.rich_style
-        if y != self._page_height() // 2:
+        lines = textwrap.wrap(one_line(self.empty_message), max(1, width)) or [""]
+        top = max(0, self._page_height() // 2 - len(lines) // 2)
+        if not top <= y < top + len(lines):
             return Strip.blank(width, base)
         style = self.get_component_rich_style("story-list--empty")
-        text = one_line(self.empty_message)
+        text = lines[y - top]
         text = set_cell_size(text, width) if cell_len(text) > width else text
         left = (width - cell_len(text)) // 2
         right = width - left - cell_len(text)

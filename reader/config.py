@@ -36,7 +36,7 @@ class Settings:
     """Show the feeds and folders sidebar at start-up."""
 
     show_summary: bool = True
-    """Show the summary bullets above a story in the reading pane."""
+    """Show the summary panel (a story's bullets, and the sources of an event) at start-up."""
 
     fetch_articles: bool = False
     """After each refresh in the app (automatic or ``r``), fetch and keep the full articles of new
@@ -73,7 +73,8 @@ auto_refresh_minutes = 30
 # Show the feeds and folders sidebar when Newsdesk starts.
 show_sidebar = true
 
-# Show summary bullets above the story in the reading pane.
+# Show the summary panel (a story's bullets, and the feeds telling the same story) when Newsdesk
+# starts; the summary-panel key toggles it either way.
 show_summary = true
 
 # After each refresh in the app (automatic or the refresh key), fetch the full article of every new

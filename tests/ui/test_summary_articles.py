@@ -129,3 +129,30 @@ async def test_a_long_articles_summary_is_made_in_a_worker(server, tmp_path, clo
     assert "Crane number 1 " in article
     assert len(shown) >= 3 and all(normal(b) in article for b in shown), shown
     assert TEASER not in shown
+
+
+async def test_an_events_summary_draws_on_a_sources_article_once_it_is_kept(server, tmp_path, clock, settings, monkeypatch):
+    from reader.ui.app import NewsdeskApp
+    from tests.ui.conftest import group
+
+    server.add("/news/bridge.html", ARTICLES / "harbour-bridge.html")
+    path = tmp_path / "app.db"
+    bridge = add_story(path, clock, server, "/news/bridge.html")
+    with Store(path, clock=clock) as store:
+        other = store.add_feed("https://wire.example/rss", title="Wire")
+        store.save_stories(other.id, [ParsedStory(
+            uid="w", title="Harbour bridge open again", url=None, published=T0 - 1800,
+            text="The harbour bridge carries traffic again after repairs. Drivers queued at dawn.")])
+        group(store, ("b", "w"))
+    with_articles(monkeypatch)
+    app = NewsdeskApp(path, clock=clock, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_story(bridge)
+        await settle(app, pilot)
+        assert app.summary.feeds == 2
+        shown = list(app.summary.bullets)
+    with Store(path, clock=clock) as store:
+        article = normal(store.article_text(bridge) or "")
+    assert "corroded girders" in article
+    assert any(normal(b) in article for b in shown), shown
+    assert TEASER not in shown

@@ -331,6 +331,7 @@ async def test_remapped_source_keys_are_the_ones_the_summary_names(make_app, che
         assert "1–3" not in "\n".join(shown)
         marks = [line[:3] for line in shown if line[:1] == "f" and line[1:2].isdigit()]
         assert marks == ["f1 ", "f2 ", "f3▸"], shown  # the event's newest story is being read
+        assert "    https://blog.example/0" in shown, "a source's link hangs under its title, past the key"
         sources = [s.story_id for s in app.summary.sources]
         await pilot.press("f1")
         await pilot.pause()

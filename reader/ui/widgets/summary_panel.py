@@ -101,7 +101,7 @@ def is_quick(store: Any, story: Story, text: str) -> bool:
 
 def keys_hint(keys: Sequence[str]) -> str:
     """The keys that read the sources, for the list's heading: "1–3" for the digits in order,
-    else each one ("F1 F2 F3")."""
+    else each one ("f1 f2 f3")."""
     if len(keys) > 1 and keys == [str(n) for n in range(1, len(keys) + 1)]:
         return f"1–{len(keys)}"
     return " ".join(keys)
@@ -207,8 +207,8 @@ class SummaryPanel(FlowScroll, can_focus=True):
                 label = set_cell_size(keys[n - 1], width) if numbered else "–"
                 mark = Content.styled(f"{label}{here} ", "bold $accent")
                 items.append((mark, text))
-                if source.url:
-                    items.append(("   ", Content.styled(safe_url(source.url), "$foreground-muted")))
+                if source.url:  # under the title, past the mark
+                    items.append((" " * mark.cell_length, Content.styled(safe_url(source.url), "$foreground-muted")))
         self.query_one(HangingList).set_items(items)
         self.scroll_home(animate=False)
 

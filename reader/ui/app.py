@@ -844,7 +844,10 @@ class NewsdeskApp(App[None]):
 
     def action_expand_event(self) -> None:
         if self._focused_pane() == "stories" and not self.stories.expand_event():
-            if self.stories.event_at(self.stories.cursor_index) is None:
+            if not self.stories.collapse_events:
+                self.notify("Every feed's version has its own line (fold_events = false in the config).",
+                            markup=False, timeout=2)
+            elif self.stories.event_at(self.stories.cursor_index) is None:
                 self.notify("Only a story told by several feeds unfolds.", markup=False, timeout=2)
 
     def action_collapse_event(self) -> None:

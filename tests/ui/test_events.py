@@ -309,8 +309,9 @@ async def test_with_fold_events_off_every_feeds_version_has_its_own_line(make_ap
         assert app.stories.row_count == app.stories.story_count == 8
         assert [check.get_story(i).uid for i in app.stories.story_ids] == ["t0", "b0", "c0", "t1", "t2", "t3", "c1", "b1"]
         assert not any("sources" in line(app, n) or "▸" in line(app, n) for n in range(8))
-        await pilot.press("j", "l")  # nothing to unfold
+        await pilot.press("j", "l")  # nothing to unfold, and a note says why
         assert app.stories.row_count == 8
+        assert any("fold_events = false" in n.message for n in app._notifications)
         await pilot.press("enter")  # still one event: its summary, and with mark_group_read all read
         await app.workers.wait_for_complete()
         await pilot.pause()

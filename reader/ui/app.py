@@ -26,7 +26,7 @@ from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from reader.models import Clock, Story, StoryFilter
 from reader.store import Store, StoreError
@@ -51,6 +51,7 @@ from reader.ui.screens.dialogs import (
     PathScreen,
 )
 from reader.ui.screens.help import HelpScreen
+from reader.ui.widgets.footer import KeyFooter
 from reader.ui.widgets.reading_pane import ReadingPane, story_text
 from reader.ui.widgets.safe_text import as_markup, clean, format_size, highlighted, is_web_url, one_line, safe_url
 from reader.ui.widgets.sidebar import STATE_LABELS, Place, Sidebar, feed_deltas, place_for, read_totals
@@ -233,6 +234,7 @@ class NewsdeskApp(App[None]):
         self.keymap: dict[str, str] = {}
         self._read_timer: Timer | None = None
         self._preview_timer: Timer | None = None
+        self._last_highlight = 0.0  # time.monotonic() of the last cursor move
         self._auto_refresh: Timer | None = None
         self.opened_links: list[str] = []  # what was handed to the browser (tests read it)
         self.freeze_gc = freeze_gc
@@ -241,6 +243,7 @@ class NewsdeskApp(App[None]):
         self._count_epoch = 0
         self._recount_asked = -1
         self._search_unread: int | None = 0
+        self._sidebar_recount_due = False  # a full recount was asked for and has not arrived
         self._summaries: LRUCache[int, SummaryData] = LRUCache(SUMMARY_CACHE_SIZE)
         # A summary worker started before a story's article was kept would bring back bullets of
         # its feed text: each summary has the generation it began in, each story the one in which
@@ -264,7 +267,7 @@ class NewsdeskApp(App[None]):
         with Horizontal(id="refresh-bar"):
             yield Static(Content("Refreshing"), id="refresh-label")
             yield ProgressBar(total=1, show_eta=False, id="refresh-progress")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def main(self) -> Screen:
@@ -411,7 +414,13 @@ class NewsdeskApp(App[None]):
     def update_header(self) -> None:
         unread = self.view_unread()
         parts: list = [("Newsdesk", "bold $accent"), "  ", (self.view_name(), "bold")]
-        parts += ["  ", (f"{'…' if unread is None else unread} unread", "$foreground-muted")]
+        counted = f"{'…' if unread is None else unread} unread"
+        if self.view.query is not None:  # how many matched, in the header: a toast would cost a layout pass
+            count = self.stories.story_count
+            counted = f"{count} {'match' if count == 1 else 'matches'} · {counted}"
+        parts += ["  ", (counted, "$foreground-muted")]
+        if self.view.query is not None:
+            parts += ["  ", (f"({self.key_label('back')} leaves the search)", "$foreground-muted")]
         if self.demo:
             parts += ["  ", ("(demo)", "$warning")]
         # one line, always: no layout pass (it would repaint every pane on each key)
@@ -422,9 +431,9 @@ class NewsdeskApp(App[None]):
         self.stories.show_source = flt.feed_id is None
         self.stories.load(flt, keep_story_id=keep_story_id)
         if flt.query is not None:
-            # counted by the recount worker, off the key path (a common word: 25,000 matches, ~10 ms)
+            # counted by a worker, off the key path (a common word: 25,000 matches, ~10 ms)
             self._search_unread = None
-            self.refresh_counts()
+            self.count_view()
         if flt.query is None:
             self.sidebar.select_place(place_for(flt))
         else:
@@ -446,14 +455,25 @@ class NewsdeskApp(App[None]):
         """Recount every feed in a worker (after a refresh, mark-all or undo); keys are not held up."""
         self._count_epoch += 1
         self._recount_asked = self._count_epoch
-        self.recount(self._count_epoch, self.view)
+        self._sidebar_recount_due = True
+        self.recount(self._count_epoch, self.view, True)
+
+    def count_view(self) -> None:
+        """Count the open search's unread stories in a worker; the sidebar too if a recount is due.
+
+        Only the one count: redrawing the sidebar's thousand feeds after every search would cost
+        a layout pass of the whole screen (~150 ms with 1,000 feeds).
+        """
+        self._count_epoch += 1
+        self._recount_asked = self._count_epoch
+        self.recount(self._count_epoch, self.view, self._sidebar_recount_due)
 
     @work(thread=True, exclusive=True, group="counts")
-    def recount(self, epoch: int, view: StoryFilter) -> None:
+    def recount(self, epoch: int, view: StoryFilter, feeds_too: bool = True) -> None:
         try:
             with Store(self.db_path, clock=self.clock) as store:
-                feeds = store.list_feeds()
-                totals = read_totals(store, feeds)
+                feeds = store.list_feeds() if feeds_too else None
+                totals = read_totals(store, feeds) if feeds_too else None
                 view_unread = store.unread_count(view) if view.query is not None else None
         except Exception as exc:  # a worker reports, never raises into the UI
             self.call_from_thread(self.notify, f"Could not count stories: {exc}", severity="error", markup=False)
@@ -462,11 +482,13 @@ class NewsdeskApp(App[None]):
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
         if message.epoch != self._count_epoch:
-            if message.epoch == self._recount_asked:
-                self.refresh_counts()  # a marking overtook it and no newer count is coming
+            if message.epoch == self._recount_asked:  # a marking overtook it and no newer count is coming
+                self.refresh_counts() if message.feeds is not None else self.count_view()
             return
-        self.sidebar.apply(message.feeds, message.totals, place_for(self.view) if self.view.query is None else None)
-        self._fit_source_column()
+        if message.feeds is not None:
+            self._sidebar_recount_due = False
+            self.sidebar.apply(message.feeds, message.totals, place_for(self.view) if self.view.query is None else None)
+            self._fit_source_column()
         if message.view_unread is not None and message.view == self.view:
             self._search_unread = message.view_unread
         self.update_header()
@@ -494,9 +516,15 @@ class NewsdeskApp(App[None]):
         if self._preview_timer is not None:
             self._preview_timer.stop()
         story_id = event.story_id
+        now = time.monotonic()
+        quiet = now - self._last_highlight >= PREVIEW_DELAY_S
+        self._last_highlight = now
         if story_id is None or story_id == self.open_story_id:
             return
-        self._preview_timer = self.set_timer(PREVIEW_DELAY_S, partial(self.preview_story, story_id))
+        if quiet:  # a single move (or the first of a run): the cursor's frame first, then its story
+            self.call_after_refresh(self.preview_story, story_id)
+        else:  # keys held down: show the story where the cursor comes to rest
+            self._preview_timer = self.set_timer(PREVIEW_DELAY_S, partial(self.preview_story, story_id))
 
     def on_story_list_selected(self, event) -> None:
         self.open_story(event.story_id)
@@ -1038,8 +1066,6 @@ class NewsdeskApp(App[None]):
         if self.view.query is None:
             self.before_search = self.view
         self.load_view(StoryFilter("all", query=query))
-        count = self.stories.story_count
-        self.notify(f"{count} {'story matches' if count == 1 else 'stories match'}; esc leaves the search.", markup=False, timeout=3)
 
     def on_key(self, event) -> None:
         if event.key == "escape" and self.focused is not None and self.focused.id == "search":

@@ -59,7 +59,7 @@ class CountsLoaded(Message):
     marking has overtaken. ``view_unread`` is the open search's unread count (None otherwise).
     """
 
-    feeds: list[Feed]
+    feeds: list[Feed] | None  # None: only the view was counted
     totals: Any
     epoch: int
     view: Any = None

@@ -19,12 +19,17 @@ empty database. Only the time inside ``group_new_stories`` is reported, per 10,0
 
     .venv/bin/python benchmarks/groups.py --synthetic
     .venv/bin/python benchmarks/groups.py --synthetic --feeds 1000 --per-feed 100
+
+``--read-ahead`` reads each story's words before the clock starts (``cluster.story_features``,
+sent through pickle as from a parser process), as a refresh does in its parser processes: what is
+left is grouping's part in the process that stores.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import pickle
 import random
 import resource
 import shutil
@@ -36,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reader.cluster import group_new_stories  # noqa: E402
+from reader.cluster import features_key, group_new_stories, story_features  # noqa: E402
 from reader.models import ParsedStory  # noqa: E402
 from reader.store import Store  # noqa: E402
 
@@ -97,22 +102,29 @@ def make_batches(store: Store, gen: Generator, count: int, feeds: int, start: in
     return batches
 
 
-def store_batches(store: Store, batches, group: bool) -> tuple[float, float, float]:
+def read_ahead(stories) -> dict:
+    """What a parser process sends for a feed's stories, as the process that stores gets it."""
+    features = pickle.loads(pickle.dumps([story_features(s.url, s.title, s.text) for s in stories]))
+    return {features_key(s.url, s.title, s.text): f for s, f in zip(stories, features)}
+
+
+def store_batches(store: Store, batches, group: bool, ahead: list | None = None) -> tuple[float, float, float]:
     """Store (and group) feed by feed, one transaction each, as refresh.store_result does; returns
-    (wall seconds, CPU seconds, CPU seconds inside group_new_stories)."""
+    (wall seconds, CPU seconds, CPU seconds inside group_new_stories). ``ahead``: each batch's
+    features, read before."""
     inside = 0.0
     wall, cpu = time.perf_counter(), time.process_time()
-    for feed_id, stories in batches:
+    for n, (feed_id, stories) in enumerate(batches):
         with store.write():
             ids, _ = store.save_stories_ids(feed_id, stories)
             if group:
                 t = time.process_time()
-                group_new_stories(store, ids)
+                group_new_stories(store, ids, ahead[n] if ahead else None)
                 inside += time.process_time() - t
     return time.perf_counter() - wall, time.process_time() - cpu, inside
 
 
-def synthetic(feeds: int, per_feed: int) -> None:
+def synthetic(feeds: int, per_feed: int, ahead: bool = False) -> None:
     """Group refresh.py's synthetic feeds (grouping's worst case) into an empty database."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from refresh import T0, make_feed  # noqa: PLC0415
@@ -120,17 +132,18 @@ def synthetic(feeds: int, per_feed: int) -> None:
     from reader.parse import parse_feed  # noqa: PLC0415
 
     parsed = [parse_feed(make_feed(i, per_feed), f"http://127.0.0.1/feed{i}.xml").stories for i in range(feeds)]
+    read = [read_ahead(stories) for stories in parsed] if ahead else [None] * feeds
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "synthetic.db", clock=lambda: T0) as store:
         ids = [store.add_feed(f"http://127.0.0.1/feed{i}.xml", title=f"Feed {i}").id for i in range(feeds)]
         inside = 0.0
         wall = 0.0
         marks = [(0, 0.0)]  # (stories so far, CPU seconds inside group_new_stories so far)
         stored = 0
-        for feed_id, stories in zip(ids, parsed):
+        for feed_id, stories, features in zip(ids, parsed, read):
             with store.write():
                 new, _ = store.save_stories_ids(feed_id, stories)
                 t, w = time.process_time(), time.perf_counter()
-                group_new_stories(store, new)
+                group_new_stories(store, new, features)
                 inside += time.process_time() - t
                 wall += time.perf_counter() - w
             stored += len(new)
@@ -140,7 +153,7 @@ def synthetic(feeds: int, per_feed: int) -> None:
         multi = len(store.multi_source_groups(limit=10**9))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"synthetic (benchmarks/refresh.py's feeds): {stored} stories from {feeds} feeds x {per_feed},"
-          f" grouped feed by feed into an empty database")
+          f" grouped feed by feed into an empty database" + (", words read ahead" if ahead else ""))
     print(f"  inside group_new_stories: {inside:.2f} s CPU, {wall:.2f} s wall"
           f" ({inside / max(stored, 1) * 10_000:.2f} s CPU per 10,000 stories)")
     previous = (0, 0.0)
@@ -159,9 +172,11 @@ def main() -> None:
     ap.add_argument("--per-feed", type=int, default=None, help="50 (100 with --synthetic)")
     ap.add_argument("--history", type=int, default=20000, help="older stories already grouped")
     ap.add_argument("--runs", type=int, default=3, help="the best of this many runs is reported")
+    ap.add_argument("--read-ahead", action="store_true",
+                    help="read each story's words before timing, as the refresh's parser processes do")
     args = ap.parse_args()
     if args.synthetic:
-        synthetic(args.feeds or 1000, args.per_feed or 100)
+        synthetic(args.feeds or 1000, args.per_feed or 100, args.read_ahead)
         return
     args.feeds = args.feeds or 200
     args.per_feed = args.per_feed or 50
@@ -172,6 +187,7 @@ def main() -> None:
             history = make_batches(store, Generator(1), args.history, 200, NOW - 12 * DAY, NOW - 2 * DAY, "h")
             t_hist, _, _ = store_batches(store, history, group=True)
             batches = make_batches(store, Generator(2), new, args.feeds, NOW - 2 * DAY, NOW, "n")
+        ahead = [read_ahead(stories) for _, stories in batches] if args.read_ahead else None
         plain, grouped = [], []
         for run in range(args.runs):
             for results, group in ((plain, False), (grouped, True)):
@@ -179,7 +195,7 @@ def main() -> None:
                 shutil.copy(history_db, db)
                 rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                 with Store(db, clock=lambda: NOW) as store:  # a new connection: no window in memory
-                    results.append(store_batches(store, batches, group))
+                    results.append(store_batches(store, batches, group, ahead))
                     multi = len(store.multi_source_groups())
                 rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                 db.unlink()
@@ -187,7 +203,7 @@ def main() -> None:
     best = min(grouped)
     print(f"history: {args.history} stories from 200 feeds over ten days, grouped in {t_hist:.1f} s")
     print(f"refresh of {new} new stories from {args.feeds} feeds over two days, stored feed by feed"
-          f" (best of {args.runs}):")
+          f" (best of {args.runs}){', words read ahead' if ahead else ''}:")
     print(f"  without grouping   {best_plain[0]:6.2f} s wall, {best_plain[1]:6.2f} s CPU")
     print(f"  with grouping      {best[0]:6.2f} s wall, {best[1]:6.2f} s CPU")
     print(f"  grouping adds      {best[0] - best_plain[0]:6.2f} s wall, {best[1] - best_plain[1]:6.2f} s CPU"

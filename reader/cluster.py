@@ -33,7 +33,9 @@ meanwhile. Nothing reads the whole history. The work per story is bounded whatev
 story probes at most PROBE_TERMS of its names and PROBE_BUDGET stories, scores SCORE_TOP groups and
 looks at COPY_PROBE copies; a group's counts are added up as it grows, never recounted; a merge
 moves the smaller group. Stories stored before grouping existed are grouped PENDING_BATCH at a
-time, at the end of each refresh (``group_pending``). Timing: ``benchmarks/groups.py``.
+time, at the end of each refresh (``group_pending``). What grouping reads in a story depends on the
+story alone (``story_features``): a refresh reads it in its parser processes and passes it in.
+Timing: ``benchmarks/groups.py``.
 
 Pure Python; the SQL is in ``reader.store``.
 """
@@ -50,7 +52,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from reader.models import GroupSource, GroupSummary, Story
@@ -59,10 +61,12 @@ from reader.summarize import STOPWORDS, bullets
 
 __all__ = [
     "canonical_url",
+    "features_key",
     "group_bullets",
     "group_new_stories",
     "group_pending",
     "group_summary",
+    "story_features",
     "story_summary",
 ]
 
@@ -421,6 +425,12 @@ def _lead(text: str) -> _Lead:
 
 
 def _new(story_id: int, feed_id: int, published: int, url: str | None, title: str, text: str) -> _New:
+    url_key, terms, marks = _read(url, title, text)
+    return _New(story_id, feed_id, published, url_key, terms, marks)
+
+
+def _read(url: str | None, title: str, text: str) -> tuple[int | None, dict[str, int], _Marks]:
+    """What grouping reads in one story: its URL key, weighted terms and marks."""
     head = _PIECE.findall(title)  # (what came before the word, the word)
     head_words = [token.lower().replace("’", "'") for _, token in head]
     text = text[:LEAD_CHARS]
@@ -458,15 +468,33 @@ def _new(story_id: int, feed_id: int, published: int, url: str | None, title: st
         reader.names.update(reading[1])
         reader.marks.update(reading[2])
     key = canonical_url(url)
-    return _New(
-        story_id=story_id,
-        feed_id=feed_id,
-        published=published,
-        url_key=_hash(key) if key else None,
-        terms=reader.terms,
-        marks=_Marks(frozenset(reader.names), title_marks, frozenset(reader.marks),
-                     lead_pieces >= TEXT_WORDS, _copy_keys(head_words) + lead_key),
-    )
+    marks = _Marks(frozenset(reader.names), title_marks, frozenset(reader.marks), lead_pieces >= TEXT_WORDS,
+                   _copy_keys(head_words) + lead_key)
+    return (_hash(key) if key else None), reader.terms, marks
+
+
+# What story_features returns: plain values, cheap to send from a parser process.
+Features = tuple  # (url key, terms, their counts, names, title marks, marks, has a lead, copy keys)
+
+
+def story_features(url: str | None, title: str, text: str) -> Features:
+    """What grouping reads in a story, which depends on the story alone: computed where it is
+    parsed (a worker process in a refresh), so the process that groups only searches and counts.
+    ``text`` may be whole; only its start is read. Pure, and the same in every process."""
+    url_key, terms, marks = _read(url, title or "", (text or "")[:LEAD_CHARS])
+    return (url_key, tuple(terms), tuple(terms.values()), tuple(marks.names), tuple(marks.title),
+            tuple(marks.all), marks.text, marks.copies)
+
+
+def features_key(url: str | None, title: str | None, text: str | None) -> tuple[str | None, str, str]:
+    """The key of a story's features in ``group_new_stories(..., features=)``: all they are read from."""
+    return url, title or "", (text or "")[:LEAD_CHARS]
+
+
+def _from_features(story_id: int, feed_id: int, published: int, features: Features) -> _New:
+    url_key, words, counts, names, title, marks, text, copies = features
+    return _New(story_id, feed_id, published, url_key, dict(zip(words, counts)),
+                _Marks(frozenset(names), frozenset(title), frozenset(marks), text, copies))
 
 
 def _copy_keys(title_words: list[str]) -> tuple[int, ...]:
@@ -818,14 +846,18 @@ def _spans(news: list[_New]) -> list[tuple[int, int]]:
     return spans
 
 
-def group_new_stories(store: Store, story_ids: Iterable[int]) -> list[int]:
+def group_new_stories(
+    store: Store, story_ids: Iterable[int], features: Mapping[tuple, Features] | None = None
+) -> list[int]:
     """Put newly stored stories into groups; returns the ids of the groups that gained stories.
 
     Stories already grouped stay where they are, so calling twice changes nothing. Call it inside
     the transaction that stored the stories (as ``refresh.store_result`` does) or after it.
+    ``features`` may hold what ``story_features`` read in some of them, by ``features_key``
+    (a refresh reads them in its parser processes); the others are read here.
     """
     try:
-        return _group_new_stories(store, story_ids)
+        return _group_new_stories(store, story_ids, features)
     except BaseException:
         # The window may hold what was never written (or is rolled back with the transaction):
         # the next call reads it again from the database.
@@ -833,15 +865,20 @@ def group_new_stories(store: Store, story_ids: Iterable[int]) -> list[int]:
         raise
 
 
-def _group_new_stories(store: Store, story_ids: Iterable[int]) -> list[int]:
+def _group_new_stories(
+    store: Store, story_ids: Iterable[int], features: Mapping[tuple, Features] | None
+) -> list[int]:
     with store.write(), _collector_paused():
         rows = store.grouping_inputs(story_ids, LEAD_CHARS)
         if not rows:
             return []
-        news = sorted(
-            (_new(sid, fid, pub, url, title or "", text or "") for sid, fid, pub, url, title, text in rows),
-            key=lambda s: (s.published, s.story_id),
-        )
+        news = []
+        for sid, fid, pub, url, title, text in rows:
+            title, text = title or "", text or ""
+            # Keyed by all they are read from: features found are those this story would give.
+            read = features.get((url, title, text)) if features else None
+            news.append(_new(sid, fid, pub, url, title, text) if read is None else _from_features(sid, fid, pub, read))
+        news.sort(key=lambda s: (s.published, s.story_id))
         window = _windows.get(store)
         generation = store.group_generation()
         # A Store kept open for days (the app) would keep every story it ever grouped: start over.

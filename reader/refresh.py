@@ -1,8 +1,9 @@
 """The refresh pipeline: which feeds are due → fetch → parse (worker processes) → decide → store.
 
 Fetching is asynchronous (one HTTP client, bounded concurrency); parsing runs in a process pool so
-both cores parse while the network waits; the store is written from one thread of its own, many
-feeds to a transaction, so the event loop never waits for the database.
+both cores parse while the network waits, and there each story is also read for grouping (its
+words, names, keys: ``cluster.story_features``); the store is written from one thread of its own,
+many feeds to a transaction, so the event loop never waits for the database.
 """
 
 from __future__ import annotations
@@ -122,8 +123,39 @@ def parse_feed(
     return parse(body, url, content_type, charset)
 
 
+@dataclass(frozen=True, slots=True)
+class ReadFeed(ParsedFeed):
+    """A parsed feed with what grouping reads in each of its stories (``cluster.story_features``),
+    in the stories' order: worked out in the parser process, so the process that stores the stories
+    only has to group them."""
+
+    features: tuple = ()
+
+
+def parse_and_read(
+    body: bytes,
+    url: str,
+    content_type: str | None = None,
+    charset: str | None = None,
+    parse: Callable[..., ParsedFeed] | None = None,
+) -> ParsedFeed:
+    """``parse`` (``parse_feed``), then what grouping reads in each story: what a parser process runs."""
+    parsed = (parse or parse_feed)(body, url, content_type, charset)
+    if parsed.error or not parsed.stories:
+        return parsed
+    from reader.cluster import story_features
+
+    features = tuple(story_features(s.url, s.title, s.text) for s in parsed.stories)
+    return ReadFeed(**_as_dict(parsed), features=features)
+
+
 def store_result(store: Store, feed: Feed, fetched: FetchResult, parsed: ParsedFeed | None) -> FeedRefresh:
     """Write one feed's fetch (and parse) result in one transaction (or in the one already open)."""
+    features = None
+    if isinstance(parsed, ReadFeed) and parsed.features:
+        from reader.cluster import features_key
+
+        features = {features_key(s.url, s.title, s.text): f for s, f in zip(parsed.stories, parsed.features)}
     parsed = _capped(parsed)
     fields, error = decide(feed, fetched, parsed, store.now())
     new = updated = 0
@@ -137,7 +169,7 @@ def store_result(store: Store, feed: Feed, fetched: FetchResult, parsed: ParsedF
             new_ids, updated = store.save_stories_ids(feed.id, parsed.stories)
             new = len(new_ids)
             # In the same transaction: a story is never seen stored but not yet grouped.
-            group_new_stories(store, new_ids)
+            group_new_stories(store, new_ids, features)
     return FeedRefresh(
         feed_id=feed.id,
         url=feed.url,
@@ -177,13 +209,14 @@ def _pool_context():
     context = multiprocessing.get_context("forkserver")
     # The server starts once per process and forks every later worker with the parser already
     # loaded: the app's second refresh has its workers parsing in 20-40 ms instead of 0.3-0.6 s.
-    context.set_forkserver_preload(["reader.refresh", "reader.parse", "reader.fastparse"])
+    context.set_forkserver_preload(["reader.refresh", "reader.parse", "reader.fastparse", "reader.cluster"])
     return context
 
 
 @dataclass
 class _Parser:
-    """Runs parse_feed in worker processes when there are enough feeds, else in a thread.
+    """Runs parse_and_read in worker processes when there are enough feeds, else parse_feed in a
+    thread (reading the stories for grouping there would gain nothing: grouping reads them).
 
     A worker that dies (killed for its memory, a crash in C code) breaks the whole pool: each feed
     it held is parsed again alone in a new process, so only the feed at fault fails, and the feeds
@@ -198,14 +231,18 @@ class _Parser:
         args = (fetched.body or b"", fetched.final_url or fetched.url, fetched.content_type, fetched.charset)
         loop = asyncio.get_running_loop()
         executor = self.executor
+        if executor is None:
+            return await loop.run_in_executor(None, parse_feed, *args)
+        # The parser as this process has it: a worker from the fork server has its own copy of it.
+        args += (parse_feed,)
         try:
-            return await loop.run_in_executor(executor, parse_feed, *args)
+            return await loop.run_in_executor(executor, parse_and_read, *args)
         except BrokenProcessPool:
             pass
         if self.executor is executor:
             self.executor = self._pool(self.workers)
         try:
-            return await loop.run_in_executor(self._pool(1), parse_feed, *args)
+            return await loop.run_in_executor(self._pool(1), parse_and_read, *args)
         except BrokenProcessPool:
             return ParsedFeed(error=PARSER_CRASHED)
 

@@ -25,7 +25,7 @@ from reader.cluster import (
     story_summary,
 )
 from reader.demo import load_demo
-from reader.models import FetchResult, ParsedStory
+from reader.models import FetchResult, ParsedFeed, ParsedStory, StoryFilter
 from reader.parse import parse_feed
 from reader.refresh import refresh, store_result
 from reader.store import Store
@@ -545,6 +545,133 @@ def test_a_refresh_groups_an_old_databases_stories_a_batch_at_a_time(server, sto
     assert store.ungrouped_story_ids() == []
     assert not store.has_ungrouped()
     assert all(row[1:6] == row[6:] for row in recounted(store))
+
+
+
+# -- what grouping reads, read where the feed is parsed --------------------------------------------
+
+
+def _benchmark_make_feed():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "refresh.py"
+    spec = importlib.util.spec_from_file_location("refresh_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.make_feed
+
+
+def _rss(title: str, items: list[tuple[str, str, str]]) -> str:
+    """An RSS 2.0 document of (guid, title, text) items, an hour apart."""
+    from email.utils import format_datetime
+    from datetime import datetime, timezone
+    from xml.sax.saxutils import escape
+
+    body = "".join(
+        f"<item><guid>{guid}</guid><title>{escape(head)}</title><link>https://{guid}.example/story</link>"
+        f"<pubDate>{format_datetime(datetime.fromtimestamp(T0 - 3600 * (n + 1), timezone.utc))}</pubDate>"
+        f"<description>{escape(text)}</description></item>"
+        for n, (guid, head, text) in enumerate(items)
+    )
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title>{body}</channel></rss>'
+
+
+def _grouping_rows(store: Store) -> tuple[list, list]:
+    members = [
+        (story_id, group_id, feed_id, published, url_key, vector, sorted(marks.split()))
+        for story_id, group_id, feed_id, published, url_key, vector, marks in store.conn.execute(
+            "SELECT story_id, group_id, feed_id, published, url_key, vector, marks FROM group_members"
+            " ORDER BY story_id")
+    ]
+    groups = store.conn.execute("SELECT * FROM story_groups ORDER BY id").fetchall()
+    return members, groups
+
+
+def test_stories_read_in_parser_processes_group_exactly_as_stories_read_here(server, tmp_path, clock):
+    import itertools
+    import os
+
+    from tests.conftest import DATA
+    from reader.demo import DEMO_FEEDS, _CONTENT_TYPES, demo_document
+
+    make_feed = _benchmark_make_feed()
+    urls = [server.add(f"/bench{i}.xml", make_feed(i, 20)) for i in range(30)]
+    # Our own reports of one event and their look-alikes, the demo's feeds, and the odd data feeds.
+    ours = {"harbour": [("h1", *HARBOUR), ("o1", *OHIO)], "again": [("h2", *HARBOUR_AGAIN), ("i1", *IOWA)],
+            "third": [("h3", *HARBOUR_THIRD)]}
+    urls += [server.add(f"/{name}.xml", _rss(name, items)) for name, items in ours.items()]
+    urls += [server.add(f"/{name}.xml", document) for name, document in (("wire", META_WIRE), ("daily", META_DAILY))]
+    urls += [server.add(f"/demo/{name}", demo_document(name), content_type=_CONTENT_TYPES[name[name.rfind("."):]])
+             for name, *_ in DEMO_FEEDS]
+    urls += [server.url(f"/data/feeds/{name}") for name in sorted(os.listdir(DATA / "feeds"))]
+
+    read_there = tmp_path / "workers.db"
+    with Store(read_there, clock=clock) as store:
+        for url in urls:
+            store.add_feed(url)
+    summary = refresh(read_there, clock=clock, workers=2)  # >= POOL_THRESHOLD feeds: worker processes
+    assert summary.new > 650
+
+    # The same stories stored and grouped feed by feed in the order the refresh stored them, each
+    # read in this process: no features given.
+    with Store(read_there, clock=clock) as there, Store(tmp_path / "here.db", clock=clock) as here:
+        for (url,) in there.conn.execute("SELECT url FROM feeds ORDER BY id"):
+            here.add_feed(url)
+        rows = there.conn.execute(
+            "SELECT feed_id, uid, url, title, published, text, content_hash FROM stories ORDER BY id").fetchall()
+        for feed_id, stored in itertools.groupby(rows, key=lambda r: r[0]):
+            # Reversed: the store gives a feed's first item the highest id, so the ids come out the same.
+            stories = [ParsedStory(uid=uid, title=title, url=url, published=published, text=text,
+                                   content_hash=content_hash)
+                       for _, uid, url, title, published, text, content_hash in reversed(list(stored))]
+            with here.write():
+                ids, _ = here.save_stories_ids(feed_id, stories)
+                group_new_stories(here, ids)
+        assert here.count_stories() == there.count_stories() == summary.new
+        assert _grouping_rows(here) == _grouping_rows(there)
+        multi = here.multi_source_groups(limit=10**6)
+        assert len(multi) >= 10 and max(g.feeds for g in multi) >= 20  # a test that grouping happened
+
+
+def test_a_parser_process_reads_every_story_as_this_process_does(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    from reader.cluster import story_features
+    from reader.refresh import ReadFeed, _pool_context, parse_and_read
+
+    documents = [_benchmark_make_feed()(3, 10), META_WIRE.encode(),
+                 _rss("ours", [("h1", *HARBOUR), ("h2", *HARBOUR_AGAIN), ("o1", *OHIO), ("x", "", "")]).encode()]
+    with ProcessPoolExecutor(1, mp_context=_pool_context()) as pool:
+        parsed = [pool.submit(parse_and_read, d, "https://feed.example/rss").result() for d in documents]
+    for feed in parsed:
+        assert isinstance(feed, ReadFeed) and len(feed.features) == len(feed.stories) > 0
+        assert list(feed.features) == [story_features(s.url, s.title, s.text) for s in feed.stories]
+    # A feed without stories carries nothing more.
+    assert type(parse_and_read(b"<rss/>", "https://feed.example/rss")).__name__ == "ParsedFeed"
+
+
+def test_grouping_takes_the_features_given_for_a_story(store, feeds):
+    from reader.cluster import story_features
+    from reader.refresh import ReadFeed
+
+    def stored(feed_id: int, *items, features=None) -> list[int]:
+        parsed = ParsedFeed(stories=tuple(story(uid, title, text) for uid, title, text in items))
+        if features is not None:
+            parsed = ReadFeed(stories=parsed.stories, features=features)
+        feed = store.get_feed(feed_id)
+        store_result(store, feed, FetchResult(url=feed.url, status=200, body=b"<rss/>"), parsed)
+        return store.story_ids(StoryFilter(feed_id=feed_id))
+
+    [a] = stored(feeds[0], ("a", *HARBOUR))
+    [b] = stored(feeds[1], ("b", *HARBOUR_AGAIN),
+                 features=(story_features("https://b.example/story", *HARBOUR_AGAIN),))
+    assert together(store, a, b)  # the right features: as if read here
+    # Features read from another story, given for this one: grouping goes by them, not the text.
+    [c] = stored(feeds[2], ("c", *HARBOUR_THIRD), features=(story_features("https://c.example/story", *OHIO),))
+    assert not together(store, a, c)
+    [d] = stored(feeds[3], ("d", *OHIO), features=(story_features("https://d.example/story", *HARBOUR_THIRD),))
+    assert together(store, a, d)
 
 
 # -- the command line ----------------------------------------------------------------------------

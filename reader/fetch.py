@@ -449,17 +449,6 @@ def without_credentials(text: str) -> str:
     return _USERINFO.sub("", text) if "@" in text else text
 
 
-def url_without_userinfo(url: str) -> str:
-    """One URL, even one that does not parse, with everything before the authority's last @ dropped."""
-    start = url.find("://")
-    if start == -1:
-        return without_credentials(url)
-    start += 3
-    end = min((i for i in (url.find(c, start) for c in "/?#") if i != -1), default=len(url))
-    at = url.rfind("@", start, end)
-    return url if at == -1 else url[:start] + url[at + 1 :]
-
-
 def _causes(exc: BaseException) -> Iterator[BaseException]:
     """The exception, what caused it, and so on down, exception groups included."""
     seen: set[int] = set()

@@ -140,7 +140,14 @@ def _rss(feed_title: str, stories: list[tuple[str, str, int]]) -> bytes:
 
 def newsboat_cache(db: Path) -> Path:
     """A newsboat directory (urls, config, cache.db) holding the database's stories; built once."""
-    from benchmarks.refresh import Server
+    import importlib.util
+
+    # by path: a package called "benchmarks" installed by some library would shadow this folder
+    spec = importlib.util.spec_from_file_location("newsdesk_bench_refresh", ROOT / "benchmarks" / "refresh.py")
+    refresh_bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = refresh_bench
+    spec.loader.exec_module(refresh_bench)
+    Server = refresh_bench.Server
     from reader.store import Store
 
     work = db.with_name(db.stem + "-newsboat")

@@ -76,3 +76,30 @@ async def test_one_move_shows_its_story_without_waiting_for_the_key_repeat_delay
         assert app.reading.story is not None
         assert app.reading.story.id == app.stories.current_story_id == sid(check, "b0")
         assert not check.get_story(sid(check, "b0")).read, "a preview does not mark read"
+
+
+async def test_a_search_asked_right_after_a_full_recount_still_brings_the_sidebar_up_to_date(
+    make_app, check, db_path
+):
+    from textual.worker import WorkerCancelled
+
+    from reader.models import StoryFilter
+    from reader.ui.widgets.sidebar import Place
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        # Another process reads every story; the app is asked to recount, and before that count
+        # arrives a search asks for its own (smaller) count, which replaces the recount's worker.
+        with Store(db_path) as other:
+            other.mark_read(other.story_ids())
+        app.refresh_counts()
+        app.load_view(StoryFilter("all", query="harbour"))  # in the same turn: the recount is overtaken
+        for _ in range(3):  # the overtaken worker says it was cancelled; the others finish
+            try:
+                await app.workers.wait_for_complete()
+            except WorkerCancelled:
+                continue
+            await pilot.pause()
+        assert app.view_unread() == check.unread_count(StoryFilter("all", query="harbour")) == 0
+        assert app.sidebar.count(Place("state", state="unread")) == 0, "the sidebar got its recount"

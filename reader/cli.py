@@ -451,7 +451,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--db", metavar="PATH", help="database file (default: $NEWSDESK_DB or "
                    "$XDG_DATA_HOME/newsdesk/newsdesk.db)")
-    p.add_argument("--demo", action="store_true", help="open the app on a throw-away database of demo feeds")
+    p.add_argument("--demo", action="store_true",
+                   help="open the app (or run the command) on a throw-away database of demo feeds")
     p.add_argument("--version", action="version", version=f"newsdesk {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -573,6 +574,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return cmd_app(args, db_path)
         if getattr(args, "no_store", False):
             return args.func(args, None, output)
+        if args.demo:  # the command runs on a throw-away database of the demo feeds, never on yours
+            with tempfile.TemporaryDirectory(prefix="newsdesk-demo-") as tmp:
+                from reader.demo import load_demo
+
+                with Store(Path(tmp) / "demo.db") as store:
+                    load_demo(store)
+                    return args.func(args, store, output)
         with Store(db_path) as store:
             return args.func(args, store, output)
     except (CliError, StoreError) as exc:

@@ -210,3 +210,14 @@ def test_the_installed_command_runs_and_pipes_cleanly(filled, db_path):
     assert len(proc.stdout.splitlines()) == 2 and "\t" in proc.stdout
     proc = subprocess.run([str(exe), "show", "424242"], capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 1 and proc.stderr.strip() == "newsdesk: no such story: 424242"
+
+
+def test_demo_with_a_command_runs_it_on_a_throw_away_demo_database(tmp_path):
+    mine = tmp_path / "mine.db"
+    code, out, err = run(mine, "--demo", "groups")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("3\t") and "Harbour Line" in lines[0]
+    code, out, _ = run(mine, "--demo", "feeds")
+    assert code == 0 and "demo.newsdesk.invalid" in out
+    assert not mine.exists(), "--demo never opens, creates or changes the database of --db"

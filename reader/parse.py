@@ -638,13 +638,17 @@ def _entry_time(entry: Any, key: str) -> int | None:
         numeric = _numeric_time(raw)
         if numeric is not None:
             return numeric
-    parsed = _get(entry, key + "_parsed")
-    if parsed:
-        try:
-            return _bounded(calendar.timegm(parsed))
-        except (TypeError, ValueError, OverflowError):
-            return None
-    return None
+    return _from_struct(_get(entry, key + "_parsed"))
+
+
+def _from_struct(parsed) -> int | None:
+    """Epoch seconds of a UTC ``time.struct_time`` (feedparser's dates), None when it is none or absurd."""
+    if not parsed:
+        return None
+    try:
+        return _bounded(calendar.timegm(parsed))
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _numeric_time(raw: str) -> int | None:
@@ -744,13 +748,7 @@ def _json_time(value: Any) -> int | None:
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        parsed = _feedparser_parse_date(raw)
-        if parsed:
-            try:
-                return _bounded(calendar.timegm(parsed))
-            except (TypeError, ValueError, OverflowError):
-                return None
-        return None
+        return _from_struct(_feedparser_parse_date(raw))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return _bounded(int(moment.timestamp()))

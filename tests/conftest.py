@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,19 @@ def server():
 
     with LocalServer(DATA) as srv:
         yield srv
+
+
+class TtyIO(io.StringIO):
+    """A captured stream that says it is a terminal (for the CLI's progress bar and colours)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def cli(db_path, *args: str, tty: bool = False) -> tuple[int, str, str]:
+    """Run ``newsdesk --db DB ARGS`` in this process: the exit status, stdout and stderr."""
+    from reader.cli import main
+
+    out, err = (TtyIO() if tty else io.StringIO()), io.StringIO()
+    code = main(["--db", str(db_path), *args], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()

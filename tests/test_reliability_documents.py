@@ -6,7 +6,6 @@ was stored bounded and clean, and `newsdesk` still able to list and show it.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import sqlite3
@@ -21,12 +20,11 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from reader.cli import main
 from reader.fetch import FetchLimits
 from reader.models import StoryFilter
 from reader.refresh import MAX_STORIES_PER_FETCH, refresh
 from reader.store import Store
-from tests.conftest import T0
+from tests.conftest import T0, cli
 from tests.httpserver import MB
 from tests.test_refresh import rss
 
@@ -36,12 +34,6 @@ ROOT = __file__.rsplit("/tests/", 1)[0]
 
 def do_refresh(db_path, clock, **kw):
     return refresh(db_path, clock=clock, limits=LIMITS, **kw)
-
-
-def cli(db_path, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["--db", str(db_path), *args], out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def everything_stored(db_path) -> str:

@@ -7,7 +7,6 @@ and shown in words, memory bounded, and the error gone once the server answers p
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -22,12 +21,11 @@ from typing import Callable
 import pytest
 
 import reader.refresh
-from reader.cli import main
 from reader.fetch import FetchLimits
 from reader.models import StoryFilter
 from reader.refresh import refresh
 from reader.store import Store
-from tests.conftest import T0
+from tests.conftest import T0, cli
 from tests.httpserver import MB, LocalServer
 from tests.test_refresh import rss
 from tests.test_reliability_helpers import crashing_parse
@@ -42,17 +40,6 @@ HTTP_DATE_WAIT = 600
 
 def http_date(ts: float) -> str:
     return format_datetime(datetime.fromtimestamp(ts, timezone.utc), usegmt=True)
-
-
-class TtyIO(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def cli(db_path, *args: str, tty: bool = False) -> tuple[int, str, str]:
-    out, err = (TtyIO() if tty else io.StringIO()), io.StringIO()
-    code = main(["--db", str(db_path), *args], out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def feeds_row(db_path, feed_id: int) -> list[str]:

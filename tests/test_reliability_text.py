@@ -9,7 +9,6 @@ and every document of the shared corpus through the pipeline.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import socket
@@ -21,14 +20,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reader.cli import main
 from reader.fetch import FetchLimits
 from reader.models import StoryFilter
 from reader.parse import parse_feed
 from reader.refresh import refresh
 from reader.store import Store
 from reader.text import safe_url
-from tests.conftest import CORPUS, T0, FakeClock
+from tests.conftest import CORPUS, FakeClock, T0, cli
 
 LIMITS = FetchLimits(connect_timeout=2, read_timeout=5, total_timeout=20)
 # Anything that can act on a terminal or reorder what is read: C0 but \t \n, DEL, C1, bidi controls.
@@ -56,17 +54,6 @@ def assert_terminal_safe(text: str, where: str, payloads: bool = True) -> None:
     assert found is None, f"{where}: {found.group()!r} at {found.start()} in {text[max(0, found.start() - 60):found.start() + 60]!r}"
     for word in SEQUENCE_WORDS if payloads else ():
         assert word not in text, f"{where}: escape sequence payload {word!r} leaked"
-
-
-class TtyIO(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def cli(db_path, *args: str, tty: bool = False) -> tuple[int, str, str]:
-    out, err = (TtyIO() if tty else io.StringIO()), io.StringIO()
-    code = main(["--db", str(db_path), *args], out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def xml_text(s: str) -> str:

@@ -361,14 +361,6 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
     def is_expanded(self, group: int) -> bool:
         return group in self._expanded
 
-    def _head_members(self, story_id: int) -> list[int] | None:
-        """The event's listed stories when ``story_id`` heads an event, else None."""
-        group = self._event.get(story_id)
-        if group is None:
-            return None
-        members = self._members[group]
-        return members if members[0] == story_id else None
-
     def _folded_unread(self, story_id: int) -> bool | None:
         """Whether any story of the folded event ``story_id`` heads is unread; None when the row
         is no folded event (its own read state counts)."""

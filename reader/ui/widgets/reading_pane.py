@@ -17,7 +17,7 @@ from textual.widgets import Markdown, Static
 from reader.ui.widgets.flow import FlowGroup, FlowScroll, FlowText, ScrollPosition
 
 from reader.models import Story
-from reader.ui.widgets.safe_text import clean, format_size, format_time, one_line, safe_url
+from reader.ui.widgets.safe_text import clean, format_size, format_time, is_web_url, one_line, safe_url
 
 _TAG = re.compile(r"<[^>]+>")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -276,7 +276,9 @@ class ReadingPane(FlowScroll, can_focus=True):
             return f"The feed's own text ({self.source_key}: full article)"
         if self.article_error:
             return "Full article: " + one_line(self.article_error)
-        return "Full article: not available yet"
+        if self.story is None or not is_web_url(self.story.url):
+            return "Full article: none, the story has no web link"
+        return f"Full article: not fetched yet ({self._open_key} opens the story and fetches it)"
 
     def feed_text(self, story: Story) -> str:
         """The feed's text as shown (paragraphs separated by blank lines)."""

@@ -22,7 +22,7 @@ every system, so the interval of a difference is that of the paired difference.
     .venv/bin/pip install -e '.[bench]'            # rouge-score (nltk's Porter stemmer, numpy)
     .venv/bin/python benchmarks/eval_summaries.py            # print the tables
     .venv/bin/python benchmarks/eval_summaries.py --write    # and update the tables in docs/quality.md
-    .venv/bin/python benchmarks/eval_summaries.py --max-words 40   # what the 35-word cap costs
+    .venv/bin/python benchmarks/eval_summaries.py --max-words 35   # what another cap gives
     .venv/bin/python benchmarks/eval_summaries.py --splitters      # our sentence rules vs pysbd
     .venv/bin/python benchmarks/eval_summaries.py --half dev       # the development half only
 
@@ -270,6 +270,18 @@ def report(rows: list[dict], outputs, scores, times) -> str:
         diff = scores[a] - scores[b]
         cells = [fmt(*interval(diff[:, k], resamples), signed=True) for k in range(len(METRICS))]
         lines.append(f"| {SHORT[a]} − {SHORT[b]} | " + " | ".join(cells) + " |")
+    if len(rows) == len(load()):
+        lines.append("")
+        lines.append("The same differences on each half (development: odd lines; held out: even lines):")
+        lines.append("")
+        lines.append("| half | difference | " + " | ".join(LABELS[m] for m in METRICS) + " |")
+        lines.append("|---|---|" + "---|" * len(METRICS))
+        for half, part in (("development", slice(0, None, 2)), ("held out", slice(1, None, 2))):
+            half_resamples = bootstrap(len(rows[part]))
+            for a, b in (("bullets", "lead3"), ("bullets", "textrank")):
+                diff = scores[a][part] - scores[b][part]
+                cells = [fmt(*interval(diff[:, k], half_resamples), signed=True) for k in range(len(METRICS))]
+                lines.append(f"| {half} | {SHORT[a]} − {SHORT[b]} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append(
         "Bullets as shipped: "

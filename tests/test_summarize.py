@@ -287,6 +287,33 @@ def test_bullets_start_with_the_lead():
     assert result[0].startswith("The Alder Bay city council approved a 14.6-kilometre tram line")
 
 
+def test_a_lead_of_up_to_40_words_is_a_bullet_and_a_longer_sentence_is_not():
+    # "At most ~35 words": a 38-word lead (common in news) is kept whole; 46 words is too long.
+    lead = (
+        "The Alder Bay city council approved a 14.6-kilometre tram line on Tuesday night after "
+        "seven hours of public comment, ending a decade of argument over how to link the harbour "
+        "district with the northern suburbs and the university."
+    )
+    too_long = (
+        "The line will have 19 stops and cost an estimated $1.24 billion, of which the state has "
+        "promised to pay 40 percent through its regional transport fund, while the rest will come "
+        "from municipal bonds, a new parking levy and the fares paid by its riders."
+    )
+    assert len(lead.split()) == 38 and len(too_long.split()) == 46
+    text = " ".join([
+        lead,
+        "Mayor Helena Varga called it the most important decision of her time in office.",
+        too_long,
+        "Opponents led by councillor Tomasz Brandt argued that buses would be cheaper.",
+        "Construction will start next spring near the ferry terminal on Harbour Street.",
+        "Residents at the meeting cheered when the result of the vote was announced.",
+    ])
+    result = bullets(text, "Alder Bay approves tram line")
+    assert result[0] == lead
+    assert too_long not in result
+    assert too_long not in lead_sentences(text, 5) and lead in lead_sentences(text, 1)
+
+
 def test_near_identical_sentences_are_never_both_chosen():
     text = (
         "The council approved the tram line on Tuesday by 31 votes to 14. "

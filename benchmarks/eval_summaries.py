@@ -23,6 +23,7 @@ every system, so the interval of a difference is that of the paired difference.
     .venv/bin/python benchmarks/eval_summaries.py            # print the tables
     .venv/bin/python benchmarks/eval_summaries.py --write    # and update the tables in docs/quality.md
     .venv/bin/python benchmarks/eval_summaries.py --max-words 35   # what another cap gives
+    .venv/bin/python benchmarks/eval_summaries.py --versus-cap 35  # shipped minus a 35-word cap, paired
     .venv/bin/python benchmarks/eval_summaries.py --splitters      # our sentence rules vs pysbd
     .venv/bin/python benchmarks/eval_summaries.py --half dev       # the development half only
 
@@ -339,6 +340,28 @@ def compare_splitters(rows: list[dict]) -> str:
     )
 
 
+def versus_cap(rows: list[dict], cap: int) -> str:
+    """Shipped bullets minus bullets with another word cap, paired, on all articles and each half."""
+    shipped = summarize.MAX_WORDS
+    outputs = {}
+    for name, words in (("shipped", shipped), ("other", cap)):
+        summarize.MAX_WORDS = words
+        outputs[name] = [summarize.bullets(r["article"]) for r in rows]
+    summarize.MAX_WORDS = shipped
+    scores = score_all(rows, outputs)
+    lines = [f"Bullets with the {shipped}-word cap minus bullets with a {cap}-word cap, paired:", "",
+             "| articles | bullets changed | " + " | ".join(LABELS[m] for m in METRICS) + " |",
+             "|---|---|" + "---|" * len(METRICS)]
+    for half, part in (("all", slice(None)), ("development", slice(0, None, 2)),
+                       ("held out", slice(1, None, 2))):
+        diff = (scores["shipped"] - scores["other"])[part]
+        changed = sum(a != b for a, b in zip(outputs["shipped"][part], outputs["other"][part]))
+        resamples = bootstrap(len(diff))
+        cells = [fmt(*interval(diff[:, k], resamples), signed=True) for k in range(len(METRICS))]
+        lines.append(f"| {half} | {changed} of {len(diff)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 BEGIN, END = "<!-- eval_summaries.py: begin -->", "<!-- eval_summaries.py: end -->"
 
 
@@ -362,6 +385,8 @@ def main() -> int:
                     help="replace the measured part of the Summaries section of docs/quality.md")
     ap.add_argument("--max-words", type=int, metavar="N",
                     help=f"skip sentences longer than N words instead of {summarize.MAX_WORDS} (to see what the cap costs)")
+    ap.add_argument("--versus-cap", type=int, metavar="N",
+                    help="only the paired difference of the shipped bullets and bullets with an N-word cap")
     ap.add_argument("--splitters", action="store_true",
                     help="only compare the sentence rules with pysbd (pip install pysbd) and stop")
     ap.add_argument("--half", choices=HALVES, default="all",
@@ -377,6 +402,11 @@ def main() -> int:
     rows = load(args.half)
     if args.splitters:
         print(compare_splitters(rows))
+        return 0
+    if args.versus_cap:
+        if args.half != "all":
+            ap.error("--versus-cap reports all 150 articles and each half")
+        print(versus_cap(rows, args.versus_cap))
         return 0
     outputs = systems(rows)
     scores = score_all(rows, outputs)

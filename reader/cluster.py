@@ -1053,7 +1053,7 @@ def group_bullets(texts_with_titles: Sequence[tuple[str, str]], max_bullets: int
 
 # Part of every kept summary's key: bump it when summarize.bullets or group_bullets would choose
 # differently, and every kept summary is computed again when next shown.
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3
 
 
 def _summary_input(store: Store, story: Story) -> tuple[str, str]:

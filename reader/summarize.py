@@ -365,6 +365,14 @@ def _terms(text: str, stopwords: frozenset[str]) -> Counter:
     return terms
 
 
+# A picture caption glued to the next sentence without a full stop ("... through history They show
+# Orange has ..."): a lower-case word, then a word that only starts an English sentence capitalised.
+_RUN_ON = re.compile(
+    r"\b[a-z][a-z'’]*\)? (?:The|He|She|They|It|We|His|Her|Their|Its|This|These|Those|There|But"
+    r"|In|On|At|After|When|While|As) [a-z]"
+)
+
+
 def _eligible(sentence: str, words: int, stopwords: frozenset[str], title: str) -> bool:
     """Whether a sentence can stand alone as a bullet."""
     if not MIN_WORDS <= words <= MAX_WORDS:
@@ -381,6 +389,8 @@ def _eligible(sentence: str, words: int, stopwords: frozenset[str], title: str) 
         return False
     if _BOILERPLATE.match(sentence):
         return False
+    if stopwords is STOPWORDS["en"] and _RUN_ON.search(sentence):
+        return False  # two things run together; English only: German has "eine These zur"
     tokens = _WORD.findall(sentence)
     if not any(t.lower() in stopwords for t in tokens):
         return False  # no function word: a list of names, a label, not a statement

@@ -314,6 +314,27 @@ def test_a_lead_of_up_to_40_words_is_a_bullet_and_a_longer_sentence_is_not():
     assert too_long not in lead_sentences(text, 5) and lead in lead_sentences(text, 1)
 
 
+def test_a_caption_run_into_a_sentence_is_not_a_bullet():
+    # Pages flattened to one paragraph glue a picture's caption to the next sentence, no full stop.
+    run_on = (
+        "Mayor Helena Varga outside the council chamber on Tuesday, where the vote was held "
+        "The mayor said the first trams would run in 2030."
+    )
+    text = " ".join([
+        "The Alder Bay city council approved a 14.6-kilometre tram line on Tuesday night.",
+        run_on,
+        "Opponents led by councillor Tomasz Brandt argued that buses would be cheaper.",
+        "Construction will start next spring near the ferry terminal on Harbour Street.",
+        "Residents at the meeting cheered when the result of the vote was announced.",
+    ])
+    assert run_on in split_sentences(text)
+    assert run_on not in lead_sentences(text, 5)
+    assert run_on not in bullets(text, "Alder Bay approves tram line")
+    # The same shape is ordinary German ("eine These zur", a thesis): only English text is checked.
+    german = "Die Opposition vertrat im Rat eine These zur Zukunft der alten Buslinien."
+    assert german in lead_sentences(ARTICLES["de"] + "\n\n" + german, 10)
+
+
 def test_near_identical_sentences_are_never_both_chosen():
     text = (
         "The council approved the tram line on Tuesday by 31 votes to 14. "

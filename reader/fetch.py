@@ -141,14 +141,23 @@ class Fetcher:
         self._all = asyncio.Semaphore(lim.max_connections)
         self._hosts = {}
         self._wanted = {}
+        pool_limits = httpx.Limits(
+            max_connections=lim.max_connections,
+            max_keepalive_connections=lim.max_connections,
+        )
+        transport = self._transport
+        if transport is None:
+            transport = _FeedTransport(
+                lambda: httpx.AsyncHTTPTransport(
+                    verify=_tls().context, http1=True, http2=False, limits=pool_limits
+                ),
+                _tls().context,
+            )
         self._client = httpx.AsyncClient(
             http1=True,
             http2=False,
             follow_redirects=False,  # followed by hand: each hop is checked and counted
-            limits=httpx.Limits(
-                max_connections=lim.max_connections,
-                max_keepalive_connections=lim.max_connections,
-            ),
+            limits=pool_limits,  # for the proxies' transports; ours is made above
             timeout=httpx.Timeout(
                 connect=lim.connect_timeout,
                 read=lim.read_timeout,
@@ -161,7 +170,7 @@ class Fetcher:
                 "Accept-Encoding": ACCEPT_ENCODING,
             },
             verify=_tls().context,  # its CA bundle is loaded before the first https request
-            transport=self._transport,
+            transport=transport,
             event_hooks={"response": [_check_redirect]},
         )
         return self
@@ -441,6 +450,288 @@ async def _check_redirect(response: httpx.Response) -> None:
     raise refused
 
 
+# -- a connection of its own for each request that asks to close it ------------------------------
+
+MAX_HEAD_BYTES = 100 * 1024  # a response head may take this much, as httpcore allows
+READ_BUFFER_BYTES = 256 * 1024  # read from the socket ahead of the body's reader, at most
+HAPPY_EYEBALLS_DELAY = 0.25  # seconds before the next address is tried alongside (RFC 8305)
+
+
+class _FeedTransport:
+    """The client's transport: a request that asks the server to close the connection
+    (``Connection: close``, which :meth:`Fetcher._headers` sets when no other fetch waits for the
+    host) gets a connection of its own, spoken to with h11 straight on asyncio; every other request
+    goes to httpx's pooled transport, made on first use.
+
+    Most feeds have a host of their own, so most requests take the first path. It does what the
+    pool did for them at about half the CPU (0.4 instead of 0.75 ms a request) and in fewer turns of
+    the event loop, with no pool to search and no anyio task group, cancel scope or lock around each
+    connect, read and write: a refresh's requests go out and come back in rounds of up to 32, and
+    each round waited for all of that work before its next requests went out."""
+
+    def __init__(self, make_pool: Callable[[], httpx.AsyncBaseTransport], ssl_context: ssl.SSLContext):
+        self._make_pool = make_pool
+        self._ssl_context = ssl_context
+        self._pool: httpx.AsyncBaseTransport | None = None
+
+    async def __aenter__(self) -> _FeedTransport:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.aclose()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        import h11
+        import httpx
+
+        if not _own_connection(request):
+            if self._pool is None:
+                self._pool = self._make_pool()
+            return await self._pool.handle_async_request(request)
+        url = request.url
+        timeouts = request.extensions.get("timeout", {})
+        https = url.scheme == "https"
+        host = url.raw_host.decode("ascii")
+        conn = await _connect(
+            host,
+            url.port or (443 if https else 80),
+            self._ssl_context if https else None,
+            timeouts.get("connect"),
+        )
+        read_timeout = timeouts.get("read")
+        try:
+            try:
+                head = conn.h11.send(
+                    h11.Request(method=request.method, target=url.raw_path, headers=request.headers.raw)
+                )
+                head += conn.h11.send(h11.EndOfMessage()) or b""
+            except h11.LocalProtocolError as exc:
+                raise httpx.LocalProtocolError(str(exc)) from exc
+            conn.transport.write(head)
+            event = await conn.next_event(read_timeout)
+            while isinstance(event, h11.InformationalResponse):  # 100 Continue and the like
+                event = await conn.next_event(read_timeout)
+        except BaseException:
+            conn.transport.close()
+            raise
+        return httpx.Response(
+            status_code=event.status_code,
+            headers=event.headers.raw_items(),
+            stream=_body_stream_type()(conn, read_timeout),
+            extensions={"http_version": b"HTTP/" + event.http_version, "reason_phrase": event.reason},
+        )
+
+
+def _own_connection(request: httpx.Request) -> bool:
+    """Whether a request gets a connection of its own: a GET (or HEAD) without a body that asks
+    the server to close the connection after it."""
+    headers = request.headers
+    return (
+        request.method in ("GET", "HEAD")
+        and request.url.scheme in ("http", "https")
+        and headers.get("connection", "").lower() == "close"
+        and "content-length" not in headers
+        and "transfer-encoding" not in headers
+    )
+
+
+async def _connect(
+    host: str, port: int, ssl_context: ssl.SSLContext | None, timeout: float | None
+) -> _Connection:
+    """A connected :class:`_Connection`, TLS done when a context is given; errors as httpx's."""
+    import httpx
+
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout(timeout):
+            sock = await _open_socket(loop, host, port)
+            try:
+                _, conn = await loop.create_connection(
+                    _Connection,
+                    sock=sock,
+                    ssl=ssl_context,
+                    server_hostname=host if ssl_context is not None else None,
+                )
+            except BaseException:
+                sock.close()
+                raise
+    except TimeoutError:
+        raise httpx.ConnectTimeout(f"timed out connecting to {host}") from None
+    except OSError as exc:  # refused, unreachable, name not found, TLS (ssl.SSLError is an OSError)
+        raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
+    return conn
+
+
+async def _open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) -> socket.socket:
+    """A socket connected to ``host``: its addresses tried in turn, the next one started alongside
+    when the last has not connected within HAPPY_EYEBALLS_DELAY, as httpx's anyio backend does."""
+    try:
+        addresses = [_literal_address(host, port)]
+    except ValueError:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = _interleaved([(family, address) for family, _, _, _, address in infos])
+    if len(addresses) == 1:
+        return await _connect_socket(loop, *addresses[0])
+    from asyncio.staggered import staggered_race
+
+    sock, _, errors = await staggered_race(
+        [functools.partial(_connect_socket, loop, *a) for a in addresses], HAPPY_EYEBALLS_DELAY
+    )
+    if sock is not None:
+        return sock
+    errors = [e for e in errors if isinstance(e, OSError)]
+    if errors and all(e.errno == errors[0].errno for e in errors):
+        raise errors[0]
+    raise OSError(f"all {len(addresses)} connection attempts failed") from ExceptionGroup(
+        "connection attempts", errors or [OSError("no address")]
+    )
+
+
+def _literal_address(host: str, port: int) -> tuple[int, tuple]:
+    """(family, address) of an IP address written as the host; ValueError for a name."""
+    import ipaddress
+
+    ip = ipaddress.ip_address(host.partition("%")[0])
+    if ip.version == 6:
+        return socket.AF_INET6, (host, port, 0, 0)
+    return socket.AF_INET, (host, port)
+
+
+def _interleaved(addresses: list[tuple[int, tuple]]) -> list[tuple[int, tuple]]:
+    """The first address of each family first, alternating, so a broken IPv6 costs one delay."""
+    first, rest = [], []
+    seen: set[int] = set()
+    for family, address in addresses:
+        (rest if family in seen else first).append((family, address))
+        seen.add(family)
+    return first + rest
+
+
+async def _connect_socket(loop: asyncio.AbstractEventLoop, family: int, address: tuple) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        await loop.sock_connect(sock, address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class _Connection(asyncio.Protocol):
+    """One request and its response on a connection of its own: bytes from asyncio, events from h11."""
+
+    def __init__(self) -> None:
+        import h11
+
+        self.h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_BYTES)
+        self.transport: asyncio.Transport = None  # type: ignore[assignment]
+        self._buffer = bytearray()
+        self._eof = False
+        self._error: BaseException | None = None
+        self._waiter: asyncio.Future[None] | None = None
+        self._paused = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        if len(self._buffer) > READ_BUFFER_BYTES and not self._paused:
+            self._paused = True  # the reader is behind: let TCP hold the rest
+            self.transport.pause_reading()
+        self._wake()
+
+    def eof_received(self) -> None:
+        self._eof = True
+        self._wake()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._eof = True
+        self._error = exc
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def next_event(self, timeout: float | None) -> object:
+        """h11's next event of the response, reading as needed; errors as httpx's."""
+        import h11
+        import httpx
+
+        while True:
+            try:
+                event = self.h11.next_event()
+            except h11.RemoteProtocolError as exc:
+                raise httpx.RemoteProtocolError(str(exc)) from exc
+            if event is not h11.NEED_DATA:
+                return event
+            data = await self._read(timeout)
+            if not data and self.h11.their_state is h11.SEND_RESPONSE:
+                raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+            self.h11.receive_data(data)
+
+    async def _read(self, timeout: float | None) -> bytes:
+        import httpx
+
+        if not self._buffer and not self._eof:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._waiter
+            except TimeoutError:
+                raise httpx.ReadTimeout(f"no data for {timeout:g} s") from None
+            finally:
+                self._waiter = None
+        if self._buffer:
+            data = bytes(self._buffer)
+            self._buffer.clear()
+            if self._paused:
+                self._paused = False
+                self.transport.resume_reading()
+            return data
+        if self._error is not None:
+            raise httpx.ReadError(str(self._error) or type(self._error).__name__) from self._error
+        return b""  # the server closed the connection
+
+
+class _Body:
+    """A response body read from its own connection, which closes with it."""
+
+    def __init__(self, conn: _Connection, timeout: float | None) -> None:
+        self._conn = conn
+        self._timeout = timeout
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        import h11
+
+        while True:
+            event = await self._conn.next_event(self._timeout)
+            if isinstance(event, h11.Data):
+                yield bytes(event.data)
+            elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)) or event is h11.PAUSED:
+                return
+
+    async def aclose(self) -> None:
+        self._conn.transport.close()
+
+
+@functools.cache
+def _body_stream_type() -> type:
+    # httpx reads a streamed body only from an httpx.AsyncByteStream; made on first use, so that
+    # importing this module does not load httpx.
+    import httpx
+
+    return type("_BodyStream", (_Body, httpx.AsyncByteStream), {})
+
+
 _USERINFO = re.compile(r"(?<=//)[^/?#@\s]*@")
 
 
@@ -491,6 +782,7 @@ class _TLS:
     def __init__(self) -> None:
         # What ssl.create_default_context(cafile=...) makes, as httpx asks for, but without the CAs yet.
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names
+        context.set_alpn_protocols(["http/1.1"])
         if sys.version_info >= (3, 13):
             context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
         keylog = os.environ.get("SSLKEYLOGFILE")

@@ -440,6 +440,70 @@ async def test_cancelled_fetch_raises_and_frees_its_slot(server, clock):
     assert result.body == RSS.encode()
 
 
+# A request that asks the server to close the connection gets a connection of its own (h11 on
+# asyncio); one that keeps it, because another fetch waits for the host, goes to httpx's pool.
+FAULTS = {
+    "stall": (lambda s: s.stall("/fault"), "timed out after 0.5 s waiting for the server"),
+    "reset": (lambda s: s.reset("/fault"), "connection reset by the server"),
+    "truncated": (
+        lambda s: s.truncate("/fault", b"<rss>", missing=100),
+        "connection closed before the whole response arrived (got 5 of 105 bytes)",
+    ),
+    "too large": (lambda s: s.too_much("/fault", size=5 * MB, content_length=False), "response larger than 1 MB"),
+    "404": (lambda s: s.add("/fault", status=404), "HTTP 404 Not Found"),
+    "ok": (lambda s: s.add("/fault", RSS, content_type="application/rss+xml; charset=utf-8"), None),
+}
+
+
+@pytest.mark.parametrize("case", FAULTS)
+async def test_an_answer_reads_the_same_on_a_connection_of_its_own_and_a_kept_one(server, clock, case):
+    make, error = FAULTS[case]
+    url = make(server)
+    other = server.add("/other", RSS, delay=0.05)
+    limits = FetchLimits(connect_timeout=0.5, read_timeout=0.5, total_timeout=1.0, max_bytes=MB, per_host=1)
+    async with Fetcher(limits, clock=clock) as fetcher:
+        alone = await fetcher.fetch(url)
+        kept, _ = await asyncio.gather(fetcher.fetch(url), fetcher.fetch(other))
+    asked = [r.headers["Connection"] for r in server.requests_for("/fault")]
+    assert [c is not None and c.lower() == "close" for c in asked] == [True, False]
+    assert alone.error == kept.error == error
+    assert alone.body == kept.body == (RSS.encode() if error is None else None)
+    assert (alone.status, alone.charset) == (kept.status, kept.charset)
+
+
+async def test_a_host_name_is_looked_up_and_its_refusal_named(server, fetcher):
+    ok = await fetcher.fetch(server.add("/feed", RSS).replace("127.0.0.1", "localhost"))
+    assert (ok.error, ok.body) == (None, RSS.encode())
+    with socket.socket() as sock:  # a port that was free a moment ago and has no listener
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    refused = await fetcher.fetch(f"http://localhost:{port}/feed")
+    assert refused.error == f"connection refused by localhost:{port}"
+
+
+def test_fetches_on_connections_of_their_own_leave_the_pool_unloaded(server):
+    # Every feed on a host of its own, as in most subscription lists: httpx's pool (httpcore,
+    # anyio) is never needed, and not loaded (20 ms at start).
+    url = server.add("/feed", RSS)
+    code = (
+        "import asyncio, sys\n"
+        "from reader.fetch import Fetcher\n"
+        "async def main():\n"
+        "    async with Fetcher() as fetcher:\n"
+        "        print((await fetcher.fetch(sys.argv[1])).body.decode())\n"
+        "asyncio.run(main())\n"
+        "print(sorted({'httpcore', 'anyio'} & set(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, url],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert out.stdout.splitlines() == [RSS, "[]"]
+
+
 async def test_fetch_needs_the_context_manager():
     with pytest.raises(RuntimeError):
         await Fetcher().fetch("http://127.0.0.1/")

@@ -1,6 +1,7 @@
 """How fast the app feels with 100,000 stories in 1,000 feeds: first paint, key to screen, memory.
 
 Run:  .venv/bin/python benchmarks/app.py [--db PATH] [--app auto|minimal|full|both] [--rounds N]
+      [--phases j,n,m,G/g,/name,/word]   (only those keys: --app full --runs 1 --phases /name,/word)
       .venv/bin/python benchmarks/app.py --start-up [--runs N]    (newsdesk against newsboat)
 
 What is measured, end to end, through a real pseudo-terminal (120x36) with Textual's real driver:
@@ -341,10 +342,11 @@ def child(db: Path, which: str, report: Path) -> None:
 
             def wrapper(self, *args, **kwargs):
                 trace.append((time.time(), f"{name} start"))
+                cpu = time.thread_time()
                 try:
                     return real(self, *args, **kwargs)
                 finally:
-                    trace.append((time.time(), f"{name} end"))
+                    trace.append((time.time(), f"{name} end ({(time.thread_time() - cpu) * 1000:.1f} ms CPU)"))
 
             setattr(cls, name, wrapper)
 
@@ -474,7 +476,11 @@ class Terminal:
         os.close(self.master)
 
 
-def run(db: Path, which: str, rounds: int) -> dict:
+KEY_PHASES = ("j", "n", "m", "G/g")
+SEARCH_PHASES = ("/name", "/word")
+
+
+def run(db: Path, which: str, rounds: int, phases: tuple[str, ...] = KEY_PHASES + SEARCH_PHASES) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         # Each run reads its own copy: n marks stories read, and a reused database would drift
@@ -490,6 +496,8 @@ def run(db: Path, which: str, rounds: int) -> dict:
         latencies: dict[str, list[float]] = {}
         for key, presses in (("j", [b"j"] * rounds), ("n", [b"n"] * rounds), ("m", [b"m"] * rounds),
                              ("G/g", [b"G", b"g"] * (rounds // 2))):
+            if key not in phases:
+                continue
             latencies[key] = [term.press(k) for k in presses]
             term.key(b"g")
         if which == "full":
@@ -499,6 +507,8 @@ def run(db: Path, which: str, rounds: int) -> dict:
             # person or place does; "/word" for a word in about 23% of them (23,000 matches, ranked).
             names = [w for w in WIDE if w.isalpha()]
             for label, words in (("/name", names), ("/word", WORDS)):
+                if label not in phases:
+                    continue
                 latencies[label] = []
                 for i in range(max(2, rounds // 5)):
                     term.key(b"/")
@@ -523,6 +533,8 @@ def main() -> None:
     parser.add_argument("--app", choices=("auto", "minimal", "full", "both"), default="both")
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3, help="first-paint measurements per app")
+    parser.add_argument("--phases", default=",".join(KEY_PHASES + SEARCH_PHASES),
+                        help="which keys to time, comma-separated (default: all; e.g. --phases /name,/word)")
     parser.add_argument("--start-up", action="store_true",
                         help="time start-up to the first screen in tmux, newsdesk against newsboat")
     parser.add_argument("--child", choices=("minimal", "full"), help=argparse.SUPPRESS)
@@ -549,8 +561,12 @@ def main() -> None:
 
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
     print(f"database: {args.db} ({FEEDS * PER_FEED:,} stories, {FEEDS:,} feeds); terminal {SIZE[0]}x{SIZE[1]} pty")
+    phases = tuple(p.strip() for p in args.phases.split(",") if p.strip())
+    unknown = set(phases) - set(KEY_PHASES + SEARCH_PHASES)
+    if unknown:
+        parser.error(f"unknown phases {sorted(unknown)}; known: {', '.join(KEY_PHASES + SEARCH_PHASES)}")
     for which in apps:
-        results = [run(args.db, which, args.rounds if i == 0 else 0) for i in range(args.runs)]
+        results = [run(args.db, which, args.rounds if i == 0 else 0, phases) for i in range(args.runs)]
         first = results[0]
         paints = [r["first_paint_s"] for r in results]
         print()

@@ -37,6 +37,9 @@ CACHE_WRITE_WAIT_S = 0.0
 # A published date further ahead than this is a broken clock; the story is dated when we saw it.
 FUTURE_SLACK_S = 24 * 3600
 SQL_CHUNK = 500
+# A search listed newest first with at most this many matches sorts them all (a lookup each);
+# with more, the first ones walk the date index from the top and stop after the limit.
+SEARCH_SORT_MAX = 500
 
 
 class StoreError(Exception):
@@ -1004,8 +1007,12 @@ class Store:
             self.conn.execute("UPDATE fts_state SET indexed_upto = ?", (newest,))
         return cur.rowcount
 
-    def story_ids(self, flt: StoryFilter = StoryFilter(), limit: int | None = None) -> list[int]:
-        """Ids of the stories a filter selects, in list order (newest first, or best match first)."""
+    def story_ids(
+        self, flt: StoryFilter = StoryFilter(), limit: int | None = None, *, newest_first: bool = False
+    ) -> list[int]:
+        """Ids of the stories a filter selects, in list order: newest first, a search best match
+        first; ``newest_first`` lists a search newest first too (the app's search view), its
+        search index used as a filter only, so ``limit`` stops early instead of ranking every match."""
         where, params, index = self._where(flt)
         lim = f" LIMIT {int(limit)}" if limit is not None else ""
         if flt.query is not None:
@@ -1013,7 +1020,17 @@ class Store:
             if match is None:
                 return []
             self.index_pending()
-            if not params and where == "1":  # every story: the index alone answers (no join, 25k hits 60 → 30 ms)
+            if newest_first:
+                # Few matches: look each one up and sort them. Many (a common word): walk the
+                # filter's date index from the top and stop at the limit, 3 ms for 23,000 matches in
+                # 100,000 stories instead of 12 ms looking them all up (and 30 ms ranking them).
+                walk = limit is not None and self._matches_more_than(match, SEARCH_SORT_MAX)
+                sql = (
+                    f"SELECT s.id FROM stories s{f' INDEXED BY {index}' if walk else ''}"
+                    f" WHERE s.id IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?) AND {where}"
+                    f" ORDER BY s.published DESC, s.id DESC{lim}"
+                )
+            elif not params and where == "1":  # every story: the index alone answers (no join, 25k hits 60 → 30 ms)
                 sql = f"SELECT rowid FROM stories_fts WHERE stories_fts MATCH ? ORDER BY rank{lim}"
             else:
                 sql = (
@@ -1026,6 +1043,12 @@ class Store:
             f" ORDER BY s.published DESC, s.id DESC{lim}"
         )
         return [r[0] for r in self.conn.execute(sql, params)]
+
+    def _matches_more_than(self, match: str, n: int) -> bool:
+        """Whether the search index holds more than ``n`` matches (it stops counting past that)."""
+        return self.conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM stories_fts WHERE stories_fts MATCH ? LIMIT ?)", (match, n + 1)
+        ).fetchone()[0] > n
 
     def story_rows(self, ids: Sequence[int]) -> list[StoryRow]:
         """List rows for the given ids, in the order given (ids that no longer exist are left out)."""
@@ -1052,6 +1075,10 @@ class Store:
             if match is None:
                 return 0
             self.index_pending()
+            if not params and where == "1":  # every story: the index alone counts (23,000 hits: 9 → 1 ms)
+                return self.conn.execute(
+                    "SELECT count(*) FROM stories_fts WHERE stories_fts MATCH ?", (match,)
+                ).fetchone()[0]
             return self.conn.execute(
                 "SELECT count(*) FROM stories s WHERE s.id IN"
                 f" (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?) AND {where}",

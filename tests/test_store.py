@@ -225,6 +225,44 @@ def test_search_ranks_and_survives_syntax_in_queries(store):
     assert fts_query("   ") is None
 
 
+def test_a_search_newest_first_is_in_date_order_whether_it_sorts_or_walks_the_date_index(store, monkeypatch):
+    one = store.add_feed("https://one.example/feed", folder="News")
+    two = store.add_feed("https://two.example/feed")
+    # the oldest says it most often: best match first, last by date
+    store.save_stories(one.id, [story("many", title="Tram tram tram", text="tram tram", published=T0 - 9000)]
+                       + [story(f"a{i}", title=f"Tram news {i}", published=T0 - 100 * i) for i in range(6)])
+    store.save_stories(two.id, [story(f"b{i}", title=f"Tram views {i}", published=T0 - 100 * i - 50) for i in range(4)]
+                       + [story("other", title="Markets", published=T0)])
+    ranked = store.story_ids(StoryFilter(query="tram"))
+    assert store.get_story(ranked[0]).uid == "many"  # the command line's order is unchanged
+    store.mark_read(ranked[:4])
+    for flt in (StoryFilter("all", query="tram"), StoryFilter("unread", query="tram"),
+                StoryFilter("all", feed_id=two.id, query="tram"), StoryFilter("all", folder="News", query="tram")):
+        by_date = sorted(store.story_ids(flt), key=lambda i: (-store.get_story(i).published, -i))
+        for sort_max in (1000, 0):  # few matches are sorted; many walk the filter's date index
+            monkeypatch.setattr(store_module, "SEARCH_SORT_MAX", sort_max)
+            assert store.story_ids(flt, newest_first=True) == by_date, (flt, sort_max)
+            for limit in (1, 3, 20):
+                assert store.story_ids(flt, limit, newest_first=True) == by_date[:limit], (flt, sort_max, limit)
+    assert store.get_story(store.story_ids(StoryFilter(query="tram"), newest_first=True)[-1]).uid == "many"
+    assert store.story_ids(StoryFilter(query="   "), 5, newest_first=True) == []
+
+
+def test_the_first_stories_of_a_big_search_walk_the_date_index_without_sorting(store, monkeypatch):
+    f = store.add_feed("https://one.example/feed")
+    store.save_stories(f.id, [story(f"a{i}", title=f"Tram {i}", published=T0 - i) for i in range(20)])
+    monkeypatch.setattr(store_module, "SEARCH_SORT_MAX", 5)
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        assert len(store.story_ids(StoryFilter(query="tram"), 10, newest_first=True)) == 10
+    finally:
+        store.conn.set_trace_callback(None)
+    sql = next(s for s in statements if "ORDER BY s.published" in s)  # as run, its values in place
+    plan = " ".join(r[3] for r in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "idx_stories_published" in plan and "TEMP B-TREE" not in plan, plan
+
+
 def test_search_counts_agree_with_the_listed_results_in_every_view(store):
     one = store.add_feed("https://one.example/feed", folder="News")
     two = store.add_feed("https://two.example/feed")

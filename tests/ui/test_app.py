@@ -218,6 +218,32 @@ async def test_search_header_counts_unread_matches_off_the_key_path(make_app, ch
         assert not app.query_one("#search").display, "the search box hides once the query is in"
 
 
+async def test_search_results_are_newest_first_and_a_big_search_is_counted_a_moment_later(make_app, check, monkeypatch):
+    from reader.ui.widgets import story_list
+
+    # every story mentions the harbour; lists of more than three are listed in two steps
+    monkeypatch.setattr(story_list, "SEARCH_WINDOW", 3)
+    monkeypatch.setattr(story_list, "SEARCH_SCREENS", 0)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        header = lambda: str(app.main.query_one("#view-header").render())  # noqa: E731
+        app.load_view(StoryFilter("all", query="harbour"))
+        assert app.stories.row_count == 3 and "… matches, newest first" in header()
+        assert [check.get_story(i).uid for i in app.stories.story_ids] == ["t0", "b0", "c0"]
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        # the same order as every other view, not the best match first; the count in the header
+        assert [check.get_story(i).uid for i in app.stories.story_ids] == ["t0", "b0", "c0", "t1", "t2", "t3", "c1", "b1"]
+        assert "8 matches, newest first · 8 unread" in header()
+        await pilot.press("G", "m")  # the last result read: the counts follow
+        await pilot.pause()
+        assert current_uid(app, check) == "b1" and check.get_story(app.stories.current_story_id).read
+        assert "8 matches, newest first · 7 unread" in header()
+
+
 async def test_f_cycles_all_unread_saved(make_app, check):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

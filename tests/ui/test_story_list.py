@@ -9,8 +9,9 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 
 from reader.models import ParsedStory, StoryFilter
-from reader.ui.widgets.story_list import StoryList, fit, format_age, one_line
+from reader.ui.widgets.story_list import SEARCH_WINDOW, StoryList, fit, format_age, one_line
 from tests.conftest import T0
+from tests.ui.conftest import group
 
 SIZE = (120, 36)
 HOUR = 3600
@@ -53,6 +54,10 @@ class ListApp(App):
 
     def on_story_list_selected(self, message: StoryList.Selected) -> None:
         self.messages.append(("selected", message.story_id))
+
+    def on_story_list_listed(self, message: StoryList.Listed) -> None:
+        assert message.control is self.query_one(StoryList)
+        self.messages.append(("listed", message.story_count))
 
 
 def add_stories(store, feed_id: int, count: int, *, newest: int = T0, step: int = 60,
@@ -484,8 +489,70 @@ async def test_next_unread_past_thousands_of_read_stories_is_one_index_lookup(st
         assert sum(fetched) < 100, "only the rows around the new cursor, not the 5,500 read ones"
         await pilot.press("p")
         assert widget.cursor_index == 0
-        # a search is ordered by rank, not date: it falls back to looking through the list
+        # a search falls back to looking through the list: its first stories, then all of them
         store.index_pending()
         widget.load(StoryFilter(query="Story"))
         assert widget.next_unread() is True and "Story" in widget.current_row.title
+        await pilot.pause()
+
+
+def big_search(store) -> tuple[int, list[int]]:
+    """300 stories about trams, one every minute back from the newest, plus an old one that says
+    "tram" most often (a ranked search lists it first) and tells the event of "Tram 1" from
+    another feed; returns that event and the ids newest first."""
+    a = store.add_feed("https://a.example/feed", title="A")
+    b = store.add_feed("https://b.example/feed", title="B")
+    add_stories(store, a.id, 300, prefix="Tram")
+    store.save_stories(b.id, [ParsedStory(uid="old", title="Tram tram tram", text="tram tram tram tram",
+                                          published=T0 - DAY, content_hash="h")])
+    event = group(store, ("Tram-1", "old"))
+    store.index_pending()
+    return event, store.story_ids()
+
+
+async def test_a_big_search_lists_its_newest_stories_at_once_and_the_rest_from_a_worker(store, clock):
+    event, newest_first = big_search(store)
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        await pilot.pause()
+        widget.load(StoryFilter(query="tram"))
+        # now: the newest screens only, not yet counted; the old story is further down
+        window = widget.row_count
+        assert SEARCH_WINDOW <= window < 300 and not widget.complete and widget.story_count is None
+        assert list(widget.story_ids) == newest_first[:window]
+        assert widget.event_at(1) is None, "its other story is not listed yet"
+        widget.cursor_index = 5
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert widget.complete and widget.story_count == 301
+        assert ("listed", 301) in app.messages
+        # newest first, "Tram 1" standing for its event (the old story folded into it)
+        assert list(widget.story_ids) == [i for i in newest_first if store.get_story(i).uid != "old"]
+        assert widget.event_at(1)[0] == event and widget.row_count == 300
+        assert widget.cursor_index == 5, "the cursor stays on its story when the rest arrives"
+
+
+async def test_last_and_next_unread_before_a_big_search_is_listed_go_past_its_first_stories(store, clock):
+    _, newest_first = big_search(store)
+    store.mark_read(newest_first[:280] + newest_first[-1:])  # all but Tram 280 to 299 (the old one too)
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        await pilot.pause()
+        widget.load(StoryFilter(query="tram"))
+        widget.action_last()  # G: the end of what is listed, then the real end once it is known
+        assert not widget.complete
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert widget.current_row.title == "Tram 299" and widget.cursor_index == widget.row_count - 1 == 299
+        widget.load(StoryFilter(query="tram"))  # the same search again: the cursor's row is kept
+        assert widget.complete and widget.cursor_index == 299
+        widget.load(StoryFilter())
+        widget.load(StoryFilter(query="tram"))
+        assert not widget.complete and widget.cursor_index == 0
+        assert widget.next_unread() is True  # the first unread is past the first stories: listed now
+        assert widget.complete and widget.current_row.title == "Tram 280"
         await pilot.pause()

@@ -15,6 +15,9 @@ Public API (the app embeds this widget and binds the keys):
 - messages: ``StoryList.Highlighted(story_id)``, ``StoryList.Selected(story_id)`` (``.control`` is the
   list, so ``@on(StoryList.Selected, "#stories")`` works)
 - ``empty_message``: the line shown when the filter selects nothing
+- a search is listed newest first, like every view; with many matches its first ``SEARCH_WINDOW``
+  stories are listed at once and the rest, with ``story_count`` (None meanwhile), come from a
+  worker, after which ``StoryList.Listed`` is posted
 - events told by several feeds (``collapse_events``, on by default) are listed once, on the line of
   their newest listed story, with "N sources" ("×N" in a narrow list); ``toggle_event()``,
   ``expand_event()``, ``collapse_event()`` show or fold their other stories under it;
@@ -28,6 +31,8 @@ import re
 import textwrap
 import time
 from array import array
+from dataclasses import dataclass
+from functools import partial
 from typing import Callable, ClassVar, Iterable
 
 from rich.cells import cell_len, set_cell_size
@@ -62,6 +67,10 @@ SEARCH_CHUNK_MAX = 500
 ROW_CACHE_SIZE = 4096
 # A search with at most this many results looks up their events by id, not all events in scope.
 SEARCH_BY_IDS = 5000
+# A search lists its newest stories at once, this many or SEARCH_SCREENS screens' worth, and the
+# rest from a worker: a common word's 23,000 matches would hold the key for ~30 ms.
+SEARCH_WINDOW = 100
+SEARCH_SCREENS = 3
 STRIP_CACHE_SIZE = 1024
 AGE_WIDTH = 6  # "Mar 02"
 AGE_REFRESH_S = 60.0
@@ -109,6 +118,84 @@ def format_age(published: float, now: float) -> str:
     if seconds < 330 * 86400:
         return time.strftime("%b %d", time.localtime(published))
     return time.strftime("%Y", time.localtime(published))
+
+
+@dataclass
+class Folding:
+    """A list's rows with each event told by several feeds once (``fold_events``)."""
+
+    ids: array  # the rows: story ids in list order, an unfolded event's other stories after its first
+    event: dict[int, int]  # story -> its event, for stories of events with two or more listed
+    members: dict[int, list[int]]  # event -> its listed stories in list order (the first heads it)
+    feeds: dict[int, int]  # event -> distinct feeds ("N sources")
+    heads: set[int]  # each event's first listed story
+    expanded: set[int]  # the unfolded events that are still listed
+
+
+def event_rows(store: Store, flt: StoryFilter, ids: list[int]) -> list[tuple[int, int, int]]:
+    """(story, event, feeds) of the events ``ids`` may fold: by id for a search's few results (or
+    its first window), else every multi-feed event in the filter's scope."""
+    if flt.query is not None and len(ids) <= SEARCH_BY_IDS:
+        return store.event_members_of(ids)
+    return store.event_members(flt)
+
+
+def fold_events(flt: StoryFilter, ids: list[int], rows: list[tuple[int, int, int]],
+                expanded: set[int]) -> Folding:
+    """The rows of ``ids``: each event told by several feeds once, at its first listed story,
+    followed by its other stories when it is unfolded (in ``expanded``). Touches no widget, so a
+    worker can fold a search's 23,000 results."""
+    if not ids or not rows:
+        return Folding(array("q", ids), {}, {}, {}, set(), set())
+    members: dict[int, list[int]] = {}
+    feeds: dict[int, int] = {}
+    if flt.query is None and flt.feed_id is None:
+        # Event by event, each one's stories oldest first: the last listed one heads it (it is
+        # the newest), and the list's 100,000 ids need no walk.
+        if flt.state != "all":
+            shown = set(ids)
+            rows = [r for r in rows if r[0] in shown]
+        run: list[int] = []
+        group = None
+        for story_id, g, n in rows:
+            if g != group:
+                if len(run) > 1:
+                    run.reverse()
+                    members[group] = run
+                run, group = [story_id], g
+                feeds[g] = n
+            else:
+                run.append(story_id)
+        if len(run) > 1:
+            run.reverse()
+            members[group] = run
+    else:
+        group_of = {r[0]: r[1] for r in rows}
+        feeds = {r[1]: r[2] for r in rows}
+        listed: dict[int, list[int]] = {}
+        for story_id in ids:  # in list order: the newest listed story heads its event
+            g = group_of.get(story_id)
+            if g is not None:
+                listed.setdefault(g, []).append(story_id)
+        members = {g: m for g, m in listed.items() if len(m) > 1}
+    if not members:
+        return Folding(array("q", ids), {}, {}, {}, set(), set())
+    event = {story_id: g for g, m in members.items() for story_id in m}
+    heads = {m[0] for m in members.values()}
+    expanded = expanded & members.keys()
+    # Every story but an event's first leaves its place; an unfolded event's follow its first.
+    away = event.keys() - heads
+    if not expanded:
+        return Folding(array("q", [i for i in ids if i not in away]), event, members, feeds, heads, expanded)
+    after = {members[g][0]: members[g][1:] for g in expanded}
+    out = array("q")
+    for story_id in ids:
+        if story_id not in away:
+            out.append(story_id)
+            tail = after.get(story_id)
+            if tail:
+                out.extend(tail)
+    return Folding(out, event, members, feeds, heads, expanded)
 
 
 _GONE = object()  # a cached "this id no longer exists", so a deleted story is not fetched again
@@ -241,7 +328,10 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         self._members: dict[int, list[int]] = {}
         self._feeds: dict[int, int] = {}
         self._expanded: set[int] = set()
-        self._story_count = 0
+        self._story_count: int | None = 0
+        self._complete = True  # False while a search's rest is read by a worker
+        self._rest_token = 0  # which load a worker's list belongs to
+        self._last_pending = False  # G before a search's end was known: go there once it is
         self._heads: set[int] = set()  # each event's first listed story
         self._member_read: dict[int, bool] = {}  # read state of events' stories, fetched as needed
 
@@ -257,8 +347,9 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         return len(self._ids)
 
     @property
-    def story_count(self) -> int:
-        """Stories the filter selects, the folded stories of events included."""
+    def story_count(self) -> int | None:
+        """Stories the filter selects, the folded stories of events included (None while a search's
+        rest is still being listed)."""
         return self._story_count
 
     @property
@@ -448,68 +539,20 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         self.refresh()
         self._announce()
 
-    def _fold(self, flt: StoryFilter, ids: list[int]) -> array:
-        """The rows of ``ids``: each event told by several feeds once, at its first listed story,
-        followed by its other stories when it is unfolded."""
-        self._event, self._members, self._feeds = {}, {}, {}
-        self._heads, self._member_read = set(), {}
+    def _fold(self, flt: StoryFilter, ids: list[int], rows: list[tuple[int, int, int]] | None = None) -> array:
+        """The rows of ``ids`` (``fold_events``), its events kept for drawing and keys."""
         if not self.collapse_events or not ids:
-            return array("q", ids)
-        few = flt.query is not None and len(ids) <= SEARCH_BY_IDS
-        rows = self.store.event_members_of(ids) if few else self.store.event_members(flt)
-        if not rows:
-            return array("q", ids)
-        members: dict[int, list[int]] = {}
-        feeds: dict[int, int] = {}
-        if flt.query is None and flt.feed_id is None:
-            # Event by event, each one's stories oldest first: the last listed one heads it (it is
-            # the newest), and the list's 100,000 ids need no walk.
-            if flt.state != "all":
-                shown = set(ids)
-                rows = [r for r in rows if r[0] in shown]
-            run: list[int] = []
-            group = None
-            for story_id, g, n in rows:
-                if g != group:
-                    if len(run) > 1:
-                        run.reverse()
-                        members[group] = run
-                    run, group = [story_id], g
-                    feeds[g] = n
-                else:
-                    run.append(story_id)
-            if len(run) > 1:
-                run.reverse()
-                members[group] = run
+            folding = fold_events(flt, ids, [], set())
         else:
-            group_of = {r[0]: r[1] for r in rows}
-            feeds = {r[1]: r[2] for r in rows}
-            listed: dict[int, list[int]] = {}
-            for story_id in ids:  # in list order: the best match (or newest) heads its event
-                g = group_of.get(story_id)
-                if g is not None:
-                    listed.setdefault(g, []).append(story_id)
-            members = {g: m for g, m in listed.items() if len(m) > 1}
-        if not members:
-            return array("q", ids)
-        self._members = members
-        self._feeds = feeds
-        self._event = {story_id: g for g, m in members.items() for story_id in m}
-        self._heads = {m[0] for m in members.values()}
-        self._expanded &= members.keys()
-        # Every story but an event's first leaves its place; an unfolded event's follow its first.
-        away = self._event.keys() - self._heads
-        if not self._expanded:
-            return array("q", [i for i in ids if i not in away])
-        after = {members[g][0]: members[g][1:] for g in self._expanded}
-        out = array("q")
-        for story_id in ids:
-            if story_id not in away:
-                out.append(story_id)
-                tail = after.get(story_id)
-                if tail:
-                    out.extend(tail)
-        return out
+            rows = event_rows(self.store, flt, ids) if rows is None else rows
+            folding = fold_events(flt, ids, rows, self._expanded)
+        self._take(folding)
+        return folding.ids
+
+    def _take(self, folding: Folding) -> None:
+        self._event, self._members, self._feeds = folding.event, folding.members, folding.feeds
+        self._heads, self._member_read = folding.heads, {}
+        self._expanded = set(folding.expanded)
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -520,11 +563,20 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         possible, so a background refresh never moves it off the story being read. Otherwise a
         reload of the same filter keeps the cursor's index (clamped: the next story takes the place
         of one that left), and a different filter starts at the top.
+
+        A search with more than ``SEARCH_WINDOW`` matches lists its newest ones now and the rest
+        from a worker (``story_count`` is None until then), unless the story to keep is further down.
         """
+        self._load(flt, keep_story_id)
+
+    def _load(self, flt: StoryFilter, keep_story_id: int | None, whole: bool = False) -> None:
         same_filter = flt == self._filter
         old_index = self._cursor
         screen_row = old_index - self.scroll_offset.y
         self._filter = flt
+        self._rest_token += 1  # a worker still listing an earlier search's rest is not waited for
+        self._complete = True
+        self._last_pending = False
         if not same_filter:
             self._expanded.clear()
         # Tens of thousands of ids and tuples, none in a cycle: a collection of the app's whole
@@ -532,8 +584,8 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         enabled = gc.isenabled()
         gc.disable()
         try:
-            ids = self.store.story_ids(flt)
-            self._story_count = len(ids)
+            ids = self._first_ids(flt, keep_story_id, old_index if same_filter else 0, whole)
+            self._story_count = len(ids) if self._complete else None
             self._ids = self._fold(flt, ids)
             group = self._event.get(keep_story_id) if keep_story_id is not None else None
             if group is not None and keep_story_id not in self._heads and group not in self._expanded:
@@ -562,6 +614,116 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         self._scroll_cursor_into_view()
         self.refresh()
         self._announce()
+        if not self._complete:
+            # the first screen goes out first; the rest is listed while it is looked at
+            self.call_after_refresh(self._list_rest, self._rest_token)
+
+    def _first_ids(self, flt: StoryFilter, keep_story_id: int | None, keep_index: int, whole: bool) -> list[int]:
+        """The ids to list now: all of them, or a big search's newest (``_complete`` False) when
+        the story or row to keep is among them."""
+        if flt.query is None or whole or str(self.store.path) == ":memory:":  # a worker could not open that
+            return self.store.story_ids(flt, newest_first=True)
+        window = max(SEARCH_WINDOW, SEARCH_SCREENS * self._page_height())
+        ids = self.store.story_ids(flt, window + 1, newest_first=True)
+        if len(ids) <= window:
+            return ids
+        if keep_index >= window or (keep_story_id is not None and keep_story_id not in ids[:window]):
+            return self.store.story_ids(flt, newest_first=True)  # the cursor's story is further down
+        self._complete = False
+        return ids[:window]
+
+    def _complete_now(self) -> None:
+        """List a search's rest here and now (a key needs it before the worker is done)."""
+        last = self._last_pending
+        self._load(self._filter, self.current_story_id, whole=True)
+        if last:
+            self._set_cursor(len(self._ids) - 1)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every story of the filter is listed (False while a search's rest is on its way)."""
+        return self._complete
+
+    def _list_rest(self, token: int) -> None:
+        if token != self._rest_token:
+            return
+        work = partial(self._read_rest, self._filter, token, set(self._expanded), self.collapse_events)
+        self.run_worker(work, thread=True, exclusive=True, group="story-list-rest", exit_on_error=False)
+
+    def _read_rest(self, flt: StoryFilter, token: int, expanded: set[int], collapse: bool) -> None:
+        """In a worker: a search's whole list, newest first, folded; posted back as ``_RestListed``."""
+        try:
+            with Store(self.store.path, clock=self.store.clock) as store:
+                ids = store.story_ids(flt, newest_first=True)
+                rows = event_rows(store, flt, ids) if collapse and ids else []
+            enabled = gc.isenabled()
+            gc.disable()  # tens of thousands of tuples and no cycle among them
+            try:
+                folding = fold_events(flt, ids, rows, expanded)
+            finally:
+                if enabled:
+                    gc.enable()
+        except Exception:  # noqa: BLE001 - the list is then read here, on the UI's thread
+            self.post_message(self._RestListed(token, None, None, None, expanded))
+            return
+        self.post_message(self._RestListed(token, ids, rows, folding, expanded))
+
+    class _RestListed(Message, bubble=False):
+        """A worker's whole list of a search whose first stories are listed."""
+
+        def __init__(self, token: int, ids: list[int] | None, rows: list | None, folding: Folding | None,
+                     expanded: set[int]) -> None:
+            super().__init__()
+            self.token, self.ids, self.rows, self.folding, self.expanded = token, ids, rows, folding, expanded
+
+    class Listed(Message):
+        """Every story of the filter is listed now, and counted (``story_count``): a search's rest arrived."""
+
+        def __init__(self, story_count: int, story_list: "StoryList | None" = None) -> None:
+            super().__init__()
+            self.story_count = story_count
+            self.story_list = story_list
+
+        @property
+        def control(self) -> "StoryList | None":
+            return self.story_list
+
+    def _on_story_list__rest_listed(self, message: "_RestListed") -> None:
+        message.stop()
+        if message.token != self._rest_token:
+            return  # another list was loaded since
+        if message.ids is None:  # the worker failed: read it here
+            self._complete_now()
+            return
+        story_id = self.current_story_id
+        screen_row = self._cursor - self.scroll_offset.y
+        flt, ids = self._filter, message.ids
+        if not self.collapse_events:
+            folding = fold_events(flt, ids, [], set())
+        elif message.expanded != self._expanded:  # an event was unfolded or folded meanwhile
+            folding = fold_events(flt, ids, message.rows or [], self._expanded)
+        else:
+            folding = message.folding
+        member_read = self._member_read
+        self._take(folding)
+        self._member_read = member_read  # still true: a marking forgets what it changed
+        self._ids = folding.ids
+        self._story_count = len(ids)
+        self._complete = True
+        self.virtual_size = Size(0, len(self._ids))
+        # The first stories are where they were (the rest come after them): the cursor stays put,
+        # unless it was sent to the end (G) before the end was known.
+        index = len(self._ids) - 1 if self._last_pending else self._index_of(story_id, hint=self._cursor)
+        self._last_pending = False
+        if index is not None:
+            self._cursor = max(0, min(index, len(self._ids) - 1))
+            self._scroll_y_to(self._cursor - screen_row)
+            self._scroll_cursor_into_view(centre=True)
+        else:
+            self._cursor = max(0, min(self._cursor, len(self._ids) - 1))
+        self.refresh()
+        self._announce()
+        self.post_message(self.Listed(self._story_count, self))
 
     def reload(self) -> None:
         """Load the current filter again, keeping the cursor on the current story."""
@@ -609,6 +771,7 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
 
     def action_last(self) -> None:
         self._set_cursor(len(self._ids) - 1)
+        self._last_pending = not self._complete
 
     def action_select(self) -> None:
         story_id = self.current_story_id
@@ -627,6 +790,9 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         found = self._seek_unread(self._cursor, backwards=False)
         if found is _UNKNOWN:
             found = self._find_unread(range(self._cursor + 1, n))
+        if found is None and not self._complete:  # further down than the search's first stories
+            self._complete_now()
+            return self.next_unread(wrap)
         if found is None and wrap:
             found = self._seek_unread(None, backwards=False)
             if found is _UNKNOWN:
@@ -645,6 +811,9 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         if found is _UNKNOWN:
             found = self._find_unread(range(self._cursor - 1, -1, -1))
         if found is None and wrap:
+            if not self._complete:  # from the bottom: the whole list is needed
+                self._complete_now()
+                return self.prev_unread(wrap)
             found = self._seek_unread(None, backwards=True)
             if found is _UNKNOWN:
                 found = self._find_unread(range(n - 1, self._cursor, -1))
@@ -672,6 +841,7 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
     # -- cursor internals -------------------------------------------------------------------
 
     def _set_cursor(self, index: int) -> None:
+        self._last_pending = False
         if not self._ids:
             self._cursor = 0
             self._announce()
@@ -746,8 +916,9 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
     def _seek_unread(self, index: int | None, backwards: bool) -> int | None | object:
         """The list position of the nearest unread story past ``index`` (None: from the very top,
         or bottom), asked of the store's unread index, so a thousand read stories in a row cost
-        one lookup; None when there is none; ``_UNKNOWN`` when the store cannot tell (a search is
-        ordered by rank) or its answer is not listed (the list is older than the database)."""
+        one lookup; None when there is none; ``_UNKNOWN`` when the store cannot tell (a search:
+        its unread matches are rarely far apart, and looking row by row costs no index walk) or
+        its answer is not listed (the list is older than the database)."""
         seek = getattr(self.store, "next_unread_id", None)
         if seek is None or self._filter.query is not None or not self._ids:
             return _UNKNOWN

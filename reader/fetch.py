@@ -512,12 +512,15 @@ class _FeedTransport:
                 head += conn.h11.send(h11.EndOfMessage()) or b""
             except h11.LocalProtocolError as exc:
                 raise httpx.LocalProtocolError(str(exc)) from exc
-            conn.transport.write(head)
+            try:
+                await conn.send(head)
+            except OSError:
+                pass  # as httpcore: the server may have answered already; reading will tell
             event = await conn.next_event(read_timeout)
             while isinstance(event, h11.InformationalResponse):  # 100 Continue and the like
                 event = await conn.next_event(read_timeout)
         except BaseException:
-            conn.transport.close()
+            conn.close()
             raise
         return httpx.Response(
             status_code=event.status_code,
@@ -542,29 +545,28 @@ def _own_connection(request: httpx.Request) -> bool:
 
 async def _connect(
     host: str, port: int, ssl_context: ssl.SSLContext | None, timeout: float | None
-) -> _Connection:
-    """A connected :class:`_Connection`, TLS done when a context is given; errors as httpx's."""
+) -> _Exchange:
+    """A connection to ``host``, TLS done when a context is given; errors as httpx's."""
     import httpx
 
     loop = asyncio.get_running_loop()
     try:
         async with asyncio.timeout(timeout):
             sock = await _open_socket(loop, host, port)
+            if ssl_context is None:
+                return _SocketExchange(loop, sock)
             try:
                 _, conn = await loop.create_connection(
-                    _Connection,
-                    sock=sock,
-                    ssl=ssl_context,
-                    server_hostname=host if ssl_context is not None else None,
+                    _TLSExchange, sock=sock, ssl=ssl_context, server_hostname=host
                 )
             except BaseException:
                 sock.close()
                 raise
+            return conn
     except TimeoutError:
         raise httpx.ConnectTimeout(f"timed out connecting to {host}") from None
     except OSError as exc:  # refused, unreachable, name not found, TLS (ssl.SSLError is an OSError)
         raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
-    return conn
 
 
 async def _open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) -> socket.socket:
@@ -594,12 +596,16 @@ async def _open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) ->
 
 def _literal_address(host: str, port: int) -> tuple[int, tuple]:
     """(family, address) of an IP address written as the host; ValueError for a name."""
-    import ipaddress
-
-    ip = ipaddress.ip_address(host.partition("%")[0])
-    if ip.version == 6:
+    try:
+        socket.inet_pton(socket.AF_INET, host)
+        return socket.AF_INET, (host, port)
+    except OSError:
+        pass
+    try:
+        socket.inet_pton(socket.AF_INET6, host.partition("%")[0])
         return socket.AF_INET6, (host, port, 0, 0)
-    return socket.AF_INET, (host, port)
+    except OSError:
+        raise ValueError(f"not an IP address: {host}") from None
 
 
 def _interleaved(addresses: list[tuple[int, tuple]]) -> list[tuple[int, tuple]]:
@@ -612,25 +618,110 @@ def _interleaved(addresses: list[tuple[int, tuple]]) -> list[tuple[int, tuple]]:
     return first + rest
 
 
+_CONNECTING = {errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK, getattr(errno, "WSAEWOULDBLOCK", -1)}
+
+
 async def _connect_socket(loop: asyncio.AbstractEventLoop, family: int, address: tuple) -> socket.socket:
+    """A non-blocking socket connected to ``address``. A connection that is up as soon as it was
+    asked for (a server on the same machine or network) takes no turn of the event loop."""
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        await loop.sock_connect(sock, address)
+        error = sock.connect_ex(address)
+        if error in _CONNECTING:
+            try:
+                sock.getpeername()  # raises while the handshake is still under way
+                error = 0
+            except OSError:
+                await _writable(loop, sock)
+                error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if error:
+            raise OSError(error, f"Connect call failed {address}")
     except BaseException:
         sock.close()
         raise
     return sock
 
 
-class _Connection(asyncio.Protocol):
-    """One request and its response on a connection of its own: bytes from asyncio, events from h11."""
+async def _writable(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
+    done = loop.create_future()
+    fd = sock.fileno()
+    loop.add_writer(fd, lambda: done.done() or done.set_result(None))
+    try:
+        await done
+    finally:
+        loop.remove_writer(fd)
+
+
+class _Exchange:
+    """One request and its response on a connection of its own: h11's events, read as needed."""
 
     def __init__(self) -> None:
         import h11
 
         self.h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_BYTES)
+
+    async def send(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    async def _read(self, timeout: float | None) -> bytes:
+        """The next bytes from the server, b"" once it has closed the connection."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    async def next_event(self, timeout: float | None) -> object:
+        """h11's next event of the response, reading as needed; errors as httpx's."""
+        import h11
+        import httpx
+
+        while True:
+            try:
+                event = self.h11.next_event()
+            except h11.RemoteProtocolError as exc:
+                raise httpx.RemoteProtocolError(str(exc)) from exc
+            if event is not h11.NEED_DATA:
+                return event
+            data = await self._read(timeout)
+            if not data and self.h11.their_state is h11.SEND_RESPONSE:
+                raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+            self.h11.receive_data(data)
+
+
+class _SocketExchange(_Exchange):
+    """Plain HTTP on the socket itself: written at once when it can be (a request always fits),
+    read with the event loop's ``sock_recv``, which returns at once when data is waiting."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
+        super().__init__()
+        self._loop = loop
+        self._sock = sock
+
+    async def send(self, data: bytes) -> None:
+        await self._loop.sock_sendall(self._sock, data)
+
+    async def _read(self, timeout: float | None) -> bytes:
+        import httpx
+
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._loop.sock_recv(self._sock, DECODE_CHUNK)
+        except TimeoutError:
+            raise httpx.ReadTimeout(f"no data for {timeout:g} s") from None
+        except OSError as exc:
+            raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+class _TLSExchange(_Exchange, asyncio.Protocol):
+    """HTTPS through asyncio's TLS transport: bytes come in as the protocol's callbacks."""
+
+    def __init__(self) -> None:
+        super().__init__()
         self.transport: asyncio.Transport = None  # type: ignore[assignment]
         self._buffer = bytearray()
         self._eof = False
@@ -661,22 +752,11 @@ class _Connection(asyncio.Protocol):
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
-    async def next_event(self, timeout: float | None) -> object:
-        """h11's next event of the response, reading as needed; errors as httpx's."""
-        import h11
-        import httpx
+    async def send(self, data: bytes) -> None:
+        self.transport.write(data)  # a request is small: the transport takes it whole
 
-        while True:
-            try:
-                event = self.h11.next_event()
-            except h11.RemoteProtocolError as exc:
-                raise httpx.RemoteProtocolError(str(exc)) from exc
-            if event is not h11.NEED_DATA:
-                return event
-            data = await self._read(timeout)
-            if not data and self.h11.their_state is h11.SEND_RESPONSE:
-                raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
-            self.h11.receive_data(data)
+    def close(self) -> None:
+        self.transport.close()
 
     async def _read(self, timeout: float | None) -> bytes:
         import httpx
@@ -705,7 +785,7 @@ class _Connection(asyncio.Protocol):
 class _Body:
     """A response body read from its own connection, which closes with it."""
 
-    def __init__(self, conn: _Connection, timeout: float | None) -> None:
+    def __init__(self, conn: _Exchange, timeout: float | None) -> None:
         self._conn = conn
         self._timeout = timeout
 
@@ -720,7 +800,7 @@ class _Body:
                 return
 
     async def aclose(self) -> None:
-        self._conn.transport.close()
+        self._conn.close()
 
 
 @functools.cache

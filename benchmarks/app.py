@@ -365,13 +365,28 @@ def child(db: Path, which: str, report: Path) -> None:
                 return real_refresh(self, *args, **kwargs)
 
             Widget.refresh = refresh
+        if os.environ.get("BENCH_TRACE_MESSAGES"):  # every message as it is handled, and by whom
+            from textual.message_pump import MessagePump
+
+            real_on_message = MessagePump._on_message
+
+            def on_message(self, message):
+                trace.append((time.time(), f"message {type(message).__name__} -> {type(self).__name__}#{getattr(self, 'id', '')}"))
+                return real_on_message(self, message)
+
+            MessagePump._on_message = on_message
         for name in os.environ.get("BENCH_TRACE_CALLS", "").split(","):
             if name:
-                owner, _, attr = name.rpartition(".")  # e.g. StoryList.next_unread
+                owner, _, attr = name.rpartition(".")  # e.g. StoryList.next_unread, textual._compositor:Compositor.reflow
+                import importlib
+
                 import reader.ui.app as ui
 
                 classes = {"Screen": Screen, "App": App, "NewsdeskApp": ui.NewsdeskApp, "StoryList": ui.StoryList,
                            "ReadingPane": ui.ReadingPane, "Sidebar": ui.Sidebar, "SummaryPanel": ui.SummaryPanel}
+                if ":" in owner:
+                    module, _, owner = owner.partition(":")
+                    classes[owner] = getattr(importlib.import_module(module), owner)
                 traced(classes[owner], attr)
     if os.environ.get("BENCH_PROFILE"):  # BENCH_PROFILE=out.prof: cProfile the app process
         import cProfile

@@ -39,7 +39,7 @@ FUTURE_SLACK_S = 24 * 3600
 SQL_CHUNK = 500
 # A search listed newest first with at most this many matches sorts them all (a lookup each);
 # with more, the first ones walk the date index from the top and stop after the limit.
-SEARCH_SORT_MAX = 500
+SEARCH_SORT_MAX = 200
 
 
 class StoreError(Exception):

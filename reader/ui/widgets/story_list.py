@@ -69,8 +69,8 @@ ROW_CACHE_SIZE = 4096
 SEARCH_BY_IDS = 5000
 # A search lists its newest stories at once, this many or SEARCH_SCREENS screens' worth, and the
 # rest from a worker: a common word's 23,000 matches would hold the key for ~30 ms.
-SEARCH_WINDOW = 100
-SEARCH_SCREENS = 3
+SEARCH_WINDOW = 50
+SEARCH_SCREENS = 2
 STRIP_CACHE_SIZE = 1024
 AGE_WIDTH = 6  # "Mar 02"
 AGE_REFRESH_S = 60.0
@@ -580,7 +580,8 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         if not same_filter:
             self._expanded.clear()
         # Tens of thousands of ids and tuples, none in a cycle: a collection of the app's whole
-        # heap halfway through would only double the time.
+        # heap halfway through would only double the time. Collections wait until the new list is
+        # drawn (a search's frame allocates enough for one or two, 1-1.5 ms each).
         enabled = gc.isenabled()
         gc.disable()
         try:
@@ -593,8 +594,14 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
                 # stays on that story instead of moving to the event's new first line.
                 self._expanded.add(group)
                 self._ids = self._fold(flt, ids)
-        finally:
+        except BaseException:
             if enabled:
+                gc.enable()
+            raise
+        if enabled:
+            if self.is_mounted:
+                self.call_after_refresh(gc.enable)
+            else:
                 gc.enable()
         self._rows.clear()
         self._strips.clear()

@@ -151,9 +151,10 @@ def cmd_refresh(args, store: Store, out: Output) -> int:
     from reader.refresh import refresh
 
     ids = [store.find_feed(ref).id for ref in args.feeds] if args.feeds else None
-    feeds = {f.id: f for f in store.list_feeds()}
-    count = len(ids) if ids is not None else len(feeds)
-    bar = ProgressBar(out.err, count) if out.err.isatty() and count else None
+    bar = None
+    if out.err.isatty():
+        count = len(ids) if ids is not None else len(store.list_feeds())
+        bar = ProgressBar(out.err, count) if count else None
     try:
         summary = refresh(store.path, ids, on_progress=bar, clock=store.clock)
     finally:
@@ -167,6 +168,7 @@ def cmd_refresh(args, store: Store, out: Output) -> int:
     if skipped:
         line += f", {skipped} not due"
     out.line(line)
+    feeds = {f.id: f for f in store.list_feeds()} if failed else {}
     for r in failed:
         feed = feeds.get(r.feed_id)
         name = one_line(feed.display_title) if feed else safe_url(r.url)

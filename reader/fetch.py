@@ -28,7 +28,8 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections import Counter, deque
+from collections.abc import Awaitable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from http import HTTPStatus
@@ -132,6 +133,7 @@ class Fetcher:
         self._all = asyncio.Semaphore(self.limits.max_connections)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._wanted: dict[str, int] = {}  # host -> fetches waiting for or holding one of its slots
+        self._queued: Counter[str] = Counter()  # host -> fetches of fetch_each not yet started
 
     async def __aenter__(self) -> Fetcher:
         import httpx
@@ -141,6 +143,7 @@ class Fetcher:
         self._all = asyncio.Semaphore(lim.max_connections)
         self._hosts = {}
         self._wanted = {}
+        self._queued = Counter()
         pool_limits = httpx.Limits(
             max_connections=lim.max_connections,
             max_keepalive_connections=lim.max_connections,
@@ -196,13 +199,106 @@ class Fetcher:
         ``accept`` replaces the Accept header, which asks for feeds (``ACCEPT_PAGE`` for a web
         page). A result with ``error`` set has nothing to parse, whatever its ``status`` says.
         """
+        return await self._fetch_value(url, etag, last_modified, accept)
+
+    async def fetch_each(
+        self,
+        requests: Sequence[tuple[str, str | None, str | None]],
+        done: Callable[[int, FetchResult | Exception], None],
+        admit: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        """Fetch every ``(url, etag, last_modified)``, calling ``done(index, result)`` as each
+        result arrives (an exception in place of the result only for a bug in Newsdesk).
+
+        As many fetches run as the limits allow, each host's in the order given and the hosts in
+        turn, so a host with many feeds does not hold the others up. Each of up to
+        ``max_connections`` lanes starts its next fetch as soon as it has called ``done``, in the
+        same turn of the event loop: a refresh's requests do not go out in rounds that each wait
+        for the whole of the last one to be handled. ``admit`` is awaited before each fetch
+        starts (a refresh bounds the results it has not yet stored with it).
+        """
+        if self._client is None:
+            raise RuntimeError("use 'async with Fetcher() as fetcher' before fetching")
+        per_host = self.limits.per_host
+        waiting: dict[str | None, deque[int]] = {}
+        for i, (url, _, _) in enumerate(requests):
+            host = _host_name(url)
+            waiting.setdefault(host, deque()).append(i)
+            if host is not None:
+                self._queued[host] += 1  # keeps the connection for the next fetch of its host
+        ready = deque(waiting)  # hosts with fetches waiting and a slot free
+        busy: Counter[str | None] = Counter()
+        freed = asyncio.Event()
+
+        def take() -> tuple[str | None, int] | None:
+            while ready:
+                host = ready.popleft()
+                queue = waiting[host]
+                if not queue or (host is not None and busy[host] >= per_host):
+                    continue  # back in `ready` once one of its fetches ends
+                i = queue.popleft()
+                busy[host] += 1
+                if queue and (host is None or busy[host] < per_host):
+                    ready.append(host)
+                return host, i
+            return None
+
+        async def lane() -> None:
+            while True:
+                taken = take()
+                while taken is None:
+                    if not any(waiting.values()):
+                        return
+                    freed.clear()
+                    await freed.wait()
+                    taken = take()
+                host, i = taken
+                if admit is not None:
+                    await admit()
+                if host is not None:
+                    self._queued[host] -= 1
+                url, etag, last_modified = requests[i]
+                try:
+                    result: FetchResult | Exception = await self._fetch_value(
+                        url, etag, last_modified, None, counted=True
+                    )
+                except Exception as exc:  # a bug: the caller records it against this feed
+                    result = exc
+                finally:
+                    busy[host] -= 1
+                    if waiting[host] and host not in ready:
+                        ready.append(host)
+                    freed.set()
+                done(i, result)
+
+        lanes = [
+            asyncio.ensure_future(lane())
+            for _ in range(min(self.limits.max_connections, len(requests)))
+        ]
+        try:
+            await asyncio.gather(*lanes)
+        finally:
+            for task in lanes:
+                task.cancel()
+            for host, queue in waiting.items():
+                if host is not None:
+                    self._queued[host] -= len(queue)
+
+    async def _fetch_value(
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        accept: str | None,
+        counted: bool = False,
+    ) -> FetchResult:
         import httpx
 
         if self._client is None:
             raise RuntimeError("use 'async with Fetcher() as fetcher' before fetching")
         progress = _Progress()
         try:
-            result = await self._fetch(url, etag, last_modified, accept, progress)
+            result = await self._fetch(url, etag, last_modified, accept, progress, counted)
         except _FetchError as exc:
             error = str(exc)
         except TimeoutError:
@@ -227,6 +323,7 @@ class Fetcher:
         last_modified: str | None,
         accept: str | None,
         progress: _Progress,
+        counted: bool = False,
     ) -> FetchResult:
         import httpx
 
@@ -246,7 +343,7 @@ class Fetcher:
                 raise TimeoutError
             if target.scheme == "https":
                 await _tls().ready()
-            async with self._slot(target.host):
+            async with self._slot(target.host, counted and not hops):
                 started = time.perf_counter()
                 try:
                     async with asyncio.timeout(remaining):
@@ -279,14 +376,15 @@ class Fetcher:
         raise _FetchError(f"too many redirects (more than {self.limits.max_redirects})")
 
     @asynccontextmanager
-    async def _slot(self, host: str) -> AsyncIterator[None]:
+    async def _slot(self, host: str, counted: bool = False) -> AsyncIterator[None]:
         # The host first: a task queued behind a busy host must not hold one of the global slots.
         per_host = self._hosts.get(host)
         if per_host is None:
             per_host = self._hosts[host] = asyncio.Semaphore(self.limits.per_host)
         self._wanted[host] = self._wanted.get(host, 0) + 1
         try:
-            await asyncio.sleep(0)  # fetches started together all count themselves in first
+            if not counted:  # (fetch_each counts its fetches in before it starts them)
+                await asyncio.sleep(0)  # fetches started together all count themselves in first
             async with per_host, self._all:
                 yield
         finally:
@@ -296,7 +394,7 @@ class Fetcher:
         """The request's headers, asking the server to close the connection when no other fetch
         waits for this host: a kept connection nobody reuses costs httpx time on every request
         (it checks every pooled connection each time), and most feeds have a host of their own."""
-        if self._wanted.get(host, 0) > 1:
+        if self._wanted.get(host, 0) + self._queued[host] > 1:
             return headers
         return {**headers, "Connection": "close"}
 
@@ -909,6 +1007,15 @@ class _TLS:
 @functools.cache
 def _tls() -> _TLS:
     return _TLS()
+
+
+def _host_name(url: str) -> str | None:
+    """The host of a URL as httpx names it (lower case), cheaply; None when there is none. (A
+    punycode name differs, which only costs its feeds their shared connection.)"""
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
 
 
 def _header_safe(value: str) -> bool:

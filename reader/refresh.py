@@ -381,34 +381,58 @@ async def refresh_async(
 ) -> list[FeedRefresh]:
     parser = _Parser(executor, getattr(executor, "_max_workers", 1))
     total = len(feeds)
-    done = 0
     results: list[FeedRefresh] = []
     writer = _Writer(store)
-    ahead = asyncio.Semaphore(MAX_AHEAD)
+    ahead = asyncio.Semaphore(MAX_AHEAD)  # fetched (or being fetched) and not yet stored
+    finished: asyncio.Queue[FeedRefresh | BaseException] = asyncio.Queue()
+    parsing: set[asyncio.Task] = set()
+
+    def stored(future: asyncio.Future) -> None:
+        ahead.release()
+        if not future.cancelled():
+            finished.put_nowait(future.result())
+
+    async def parse_and_store(feed: Feed, fetched: FetchResult) -> None:
+        try:
+            parsed = await parser.parse(fetched)
+        except Exception as exc:  # a bug must cost one feed, not the whole refresh
+            writer.write(feed, None, None, exc).add_done_callback(stored)
+        else:
+            writer.write(feed, fetched, parsed).add_done_callback(stored)
+
+    def fetched(i: int, result: FetchResult | Exception) -> None:
+        # Called by the fetcher as each answer arrives; it goes on to its next fetch at once.
+        feed = feeds[i]
+        if isinstance(result, Exception):
+            writer.write(feed, None, None, result).add_done_callback(stored)
+        elif result.error is None and not result.not_modified:
+            task = asyncio.ensure_future(parse_and_store(feed, result))
+            parsing.add(task)
+            task.add_done_callback(parsing.discard)
+        else:  # nothing to parse: a 304 or an error
+            writer.write(feed, result, None).add_done_callback(stored)
+
+    def fetching_ended(task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            finished.put_nowait(task.exception())  # a bug in fetching: stop waiting for results
 
     async with Fetcher(limits or FetchLimits(), clock=store.clock) as fetcher:
-
-        async def one(feed: Feed) -> FeedRefresh:
-            async with ahead:
-                try:
-                    fetched = await fetcher.fetch(
-                        feed.url, etag=feed.etag, last_modified=feed.last_modified
-                    )
-                    parsed = None
-                    if fetched.error is None and not fetched.not_modified:
-                        parsed = await parser.parse(fetched)
-                except Exception as exc:  # a bug must cost one feed, not the whole refresh
-                    return await writer.write(feed, None, None, exc)
-                return await writer.write(feed, fetched, parsed)
-
+        fetching = asyncio.ensure_future(
+            fetcher.fetch_each([(f.url, f.etag, f.last_modified) for f in feeds], fetched, ahead.acquire)
+        )
+        fetching.add_done_callback(fetching_ended)
         try:
-            for next_done in asyncio.as_completed([one(f) for f in feeds]):
-                result = await next_done
+            while len(results) < total:
+                result = await finished.get()
+                if isinstance(result, BaseException):
+                    raise result
                 results.append(result)
-                done += 1
                 if on_progress is not None:
-                    on_progress(done, total, result)
+                    on_progress(len(results), total, result)
         finally:
+            for task in (fetching, *parsing):
+                task.cancel()
+            await asyncio.gather(fetching, *parsing, return_exceptions=True)
             writer.close()
             parser.close()
     # Stories stored before grouping existed get grouped too, a bounded batch each refresh.

@@ -426,6 +426,49 @@ async def test_two_hundred_fetches_at_once(server, clock):
     assert server.max_in_flight == FetchLimits().per_host  # overlapped, and no more than allowed
 
 
+async def test_fetch_each_takes_the_hosts_in_turn_within_the_limits(server, clock):
+    busy = [server.add(f"/busy/{i}", RSS, delay=0.05) for i in range(8)]
+    for i in range(2):
+        server.add(f"/other/{i}", RSS, delay=0.05)
+    other = [server.url(f"/other/{i}", host="localhost") for i in range(2)]
+    got: dict[int, object] = {}
+    async with Fetcher(FetchLimits(max_connections=4, per_host=2), clock=clock) as fetcher:
+        await fetcher.fetch_each([(u, None, None) for u in busy + other], got.__setitem__)
+    assert sorted(got) == list(range(10))
+    assert [got[i].body for i in range(10)] == [RSS.encode()] * 10
+    # the second host's fetches went out with the first ones, not after the busy host's eight
+    assert [r.host for r in server.requests[:4]].count("localhost") == 2
+    assert server.max_in_flight_by_host == {"127.0.0.1": 2, "localhost": 2}
+    assert server.max_in_flight == 4
+
+
+async def test_fetch_each_keeps_a_connection_while_more_of_its_host_are_to_come(server, clock):
+    same = [server.add(f"/same/{i}", RSS, delay=0.02) for i in range(5)]
+    alone = server.add("/alone", RSS).replace("127.0.0.1", "localhost")
+    async with Fetcher(FetchLimits(per_host=1), clock=clock) as fetcher:
+        await fetcher.fetch_each([(u, None, None) for u in [*same, alone]], lambda i, r: None)
+    closes = [(r.headers["Connection"] or "").lower() == "close" for r in server.requests if r.host != "localhost"]
+    assert closes == [False, False, False, False, True]
+    assert [(r.headers["Connection"] or "").lower() for r in server.requests if r.host == "localhost"] == ["close"]
+
+
+async def test_fetch_each_reports_a_bug_as_the_exception_of_its_own_request(server, clock, monkeypatch):
+    urls = [server.add(f"/f{i}", RSS) for i in range(3)]
+    real = Fetcher._fetch_value
+
+    async def buggy(self, url, *args, **kwargs):
+        if url == urls[1]:
+            raise KeyError("boom")
+        return await real(self, url, *args, **kwargs)
+
+    monkeypatch.setattr(Fetcher, "_fetch_value", buggy)
+    got: dict[int, object] = {}
+    async with Fetcher(FAST, clock=clock) as fetcher:
+        await fetcher.fetch_each([(u, None, None) for u in urls], got.__setitem__)
+    assert isinstance(got[1], KeyError)
+    assert got[0].body == got[2].body == RSS.encode()
+
+
 async def test_cancelled_fetch_raises_and_frees_its_slot(server, clock):
     stalled = server.stall("/stall")
     ok = server.add("/ok", RSS)

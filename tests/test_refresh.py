@@ -393,3 +393,18 @@ def test_workers_started_while_threads_run_come_with_the_parser_loaded():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.split() == ["forkserver", "True"]
+
+
+async def test_a_cancelled_refresh_stops_its_fetches_and_leaves_no_task_behind(server, store, db_path, clock):
+    from reader.refresh import refresh_async
+
+    for i in range(5):
+        store.add_feed(server.stall(f"/stall{i}.xml"))
+    with Store(db_path, clock=clock) as refreshing:
+        task = asyncio.ensure_future(refresh_async(refreshing, refreshing.due_feeds(), limits=FAST))
+        while len(server.requests) < 5:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []

@@ -654,8 +654,8 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         return self._complete
 
     def _list_rest(self, token: int) -> None:
-        if token != self._rest_token:
-            return
+        if token != self._rest_token or not self.is_mounted:
+            return  # another list was loaded meanwhile, or the app is closing
         work = partial(self._read_rest, self._filter, token, set(self._expanded), self.collapse_events)
         self.run_worker(work, thread=True, exclusive=True, group="story-list-rest", exit_on_error=False)
 

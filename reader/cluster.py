@@ -6,7 +6,9 @@ or starts a new one. A story joins a group when
 1. it has the same canonical URL as one of the group's stories (tracking parameters, case, a
    trailing slash and the fragment do not count) — the only way two stories of one feed meet;
 2. its normalised title or the normalised start of its text is that of another feed's story
-   published within WINDOW_S (a syndicated copy); or
+   published within WINDOW_S (a syndicated copy), neither names a place or a number in its title
+   that the other never mentions, and no more than COPY_PROBE stories of the window have that
+   title or start (more are boilerplate: "Here is your forecast for ..."); or
 3. it tells the same event in other words: within WINDOW_S of a story of another feed, with a
    TF-IDF cosine of title and lead of at least JOIN_STORY (JOIN_STORY_TEXT when either has a
    lead: more words, more overlap by chance), at least MIN_SHARED words and a name or number in
@@ -18,8 +20,8 @@ or starts a new one. A story joins a group when
 
 A story never joins a group that already holds its feed, except by rule 1; but when a new story
 fits two groups whose centroids are alike (MERGE_GROUPS; MERGE_SHARED_FEED if they have a feed in
-common) and neither names a place that the other never does, the two were one event all along and
-are merged. A wrong merge hides a story and a missed one only shows a line twice, so the
+common), neither names a place that the other never does, and the story does not conflict with the
+story that pointed it at the second, the two were one event all along and are merged. A wrong merge hides a story and a missed one only shows a line twice, so the
 thresholds, and every shortcut taken for speed, lean towards missing. The thresholds were chosen
 on the first half (by time) of the labelled headlines in ``../shared/corpus/clusters/`` and
 checked on the second half (``benchmarks/eval_groups.py``, results in docs/quality.md).
@@ -30,9 +32,11 @@ groups rather than stories: a term that a hundred reports of one event repeat is
 event's own word) and keeps them in memory for the next call on the same Store — a refresh groups
 feed by feed — for as long as the database's grouping generation says nobody else wrote groups
 meanwhile. Nothing reads the whole history. The work per story is bounded whatever the data: a
-story probes at most PROBE_TERMS of its names and PROBE_BUDGET stories, scores SCORE_TOP groups and
-looks at COPY_PROBE copies; a group's counts are added up as it grows, never recounted; a merge
-moves the smaller group. Stories stored before grouping existed are grouped PENDING_BATCH at a
+story probes at most PROBE_TERMS of its names and PROBE_BUDGET stories, scores SCORE_TOP groups
+(its own feed's stories apart, and only once it joins a group: they can only point at a group to
+merge with) and looks at COPY_PROBE copies; a group's counts are added up as it grows, never
+recounted; a merge moves the smaller group. The window is kept in few objects (tuples, arrays)
+for Python's cycle collector, which walks every container object again at each full collection. Stories stored before grouping existed are grouped PENDING_BATCH at a
 time, at the end of each refresh (``group_pending``). What grouping reads in a story depends on the
 story alone (``story_features``): a refresh reads it in its parser processes and passes it in.
 Timing: ``benchmarks/groups.py``.
@@ -48,11 +52,12 @@ import hashlib
 import math
 import re
 import weakref
+from array import array
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from reader.models import GroupSource, GroupSummary, Story
@@ -94,7 +99,7 @@ PROBE_BUDGET = 200  # and no further than the name that would take it past this 
 SCORE_TOP = 12  # of the groups found, the cosine of those with the most names in common only
 WINDOW_ITEMS = 200_000  # stories kept in memory between calls on one Store, at most (~3 KB each)
 PENDING_BATCH = 2000  # stories stored before grouping existed, grouped at the end of each refresh
-COPY_PROBE = 32  # a story looks for its copies (rule 2) among the latest this many with its key
+COPY_PROBE = 32  # a title or text more stories of the window have is boilerplate, not a copy (rule 2)
 
 # -- canonical URLs ------------------------------------------------------------------------------
 
@@ -237,15 +242,29 @@ def _stem(word: str) -> str:
     return word
 
 
+_NONE: frozenset = frozenset()  # one empty set shared by every story without marks of a kind
+
+
+def _frozen(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values) or _NONE
+
+
 @dataclass(frozen=True, slots=True)
 class _Marks:
     """What two reports of one event have in common, and what tells two events apart."""
 
-    names: frozenset[str]  # stemmed capitalised words, places, numbers
-    title: frozenset[str]  # "#number" and "@place" in the title
-    all: frozenset[str]  # "#number" and "@place" in title and lead
+    # Frozensets in a story to group; tuples in a story of the window (``kept``).
+    names: Collection[str]  # stemmed capitalised words, places, numbers
+    title: Collection[str]  # "#number" and "@place" in the title
+    all: Collection[str]  # "#number" and "@place" in title and lead
     text: bool  # the story has a lead (TEXT_WORDS or more)
     copies: tuple[int, ...] = ()  # hashes of its normalised title and lead (rule 2)
+
+    def kept(self) -> "_Marks":
+        """These marks as a story of the window keeps them: in tuples of strings, which Python's
+        cycle collector stops looking at, where a set is walked at every full collection (a
+        window of 100,000 stories made grouping spend a fifth of its time there)."""
+        return _Marks(tuple(self.names), tuple(self.title), tuple(self.all), self.text, self.copies)
 
     def encode(self) -> str:
         parts = [n for n in self.names if n[0] not in "#@^+="]
@@ -278,18 +297,19 @@ class _Marks:
                     names.add(token[1:])
             else:
                 names.add(token)
-        return _Marks(frozenset(names), frozenset(title), frozenset(marks), text, tuple(copies))
+        return _Marks(_frozen(names), _frozen(title), _frozen(marks), text, tuple(copies))
 
 
-def _conflict(a: _Marks, b: _Marks) -> bool:
+def _conflict(a: _Marks | _Group, b: _Marks | _Group) -> bool:
     """Each names a place (or each a number) in its title that the other never mentions."""
-    a_only = a.title - b.all
-    b_only = b.title - a.all
-    if not a_only or not b_only:
+    if not a.title or not b.title:
         return False
-    return any(m[0] == "@" for m in a_only) and any(m[0] == "@" for m in b_only) or (
-        any(m[0] == "#" for m in a_only) and any(m[0] == "#" for m in b_only)
-    )
+    b_all = b.all
+    a_only = {m[0] for m in a.title if m not in b_all}  # the kinds: "@" (a place), "#" (a number)
+    if not a_only:
+        return False
+    a_all = a.all
+    return not a_only.isdisjoint([m[0] for m in b.title if m not in a_all])
 
 
 class _Reader:
@@ -393,6 +413,7 @@ class _New:
     terms: dict[str, int]
     marks: _Marks
     vector: dict[str, float] = field(default_factory=dict)
+    kept: _Marks | None = None  # its marks as the window keeps them, when given so
 
 
 @dataclass(slots=True, eq=False)
@@ -444,7 +465,7 @@ def _read(url: str | None, title: str, text: str) -> tuple[int | None, dict[str,
     stop = _stopwords(head_words + list(words[:30]))
     reader = _Reader(stop)
     reader.read(head, head_words, TITLE_WEIGHT, title=True)
-    title_marks = frozenset(reader.marks)
+    title_marks = _frozen(reader.marks)
     if kept is None and hash(text) not in _SEEN:  # the common case: a text seen once
         if len(_SEEN) >= 16 * _LEADS_KEPT:
             _SEEN.clear()
@@ -468,7 +489,7 @@ def _read(url: str | None, title: str, text: str) -> tuple[int | None, dict[str,
         reader.names.update(reading[1])
         reader.marks.update(reading[2])
     key = canonical_url(url)
-    marks = _Marks(frozenset(reader.names), title_marks, frozenset(reader.marks), lead_pieces >= TEXT_WORDS,
+    marks = _Marks(_frozen(reader.names), title_marks, _frozen(reader.marks), lead_pieces >= TEXT_WORDS,
                    _copy_keys(head_words) + lead_key)
     return (_hash(key) if key else None), reader.terms, marks
 
@@ -493,8 +514,9 @@ def features_key(url: str | None, title: str | None, text: str | None) -> tuple[
 
 def _from_features(story_id: int, feed_id: int, published: int, features: Features) -> _New:
     url_key, words, counts, names, title, marks, text, copies = features
+    # Names are looked up in sets; the few marks of a title are as quickly found in a tuple.
     return _New(story_id, feed_id, published, url_key, dict(zip(words, counts)),
-                _Marks(frozenset(names), frozenset(title), frozenset(marks), text, copies))
+                _Marks(_frozen(names), title, marks, text, copies), kept=_Marks(names, title, marks, text, copies))
 
 
 def _copy_keys(title_words: list[str]) -> tuple[int, ...]:
@@ -510,6 +532,7 @@ def _hash(text: str) -> int:
 
 
 _LOGS = [0.0]  # _LOGS[n] is log(n + 1), for the IDF of every story
+_TF = [0.0] + [1.0 + math.log(c) for c in range(1, 256)]  # _TF[c] is 1 + log(c), for a term's count c
 
 
 def _weigh(terms: dict[str, int], df: dict[str, int], groups: int) -> dict[str, float]:
@@ -520,10 +543,10 @@ def _weigh(terms: dict[str, int], df: dict[str, int], groups: int) -> dict[str, 
     if groups >= len(logs):  # a document frequency is at most the window's group count
         logs.extend(map(math.log, range(len(logs) + 1, 2 * groups + 2)))
     top = logs[groups] + 1.0
-    get, log = df.get, math.log
+    get, log, tf = df.get, math.log, _TF
     try:
-        weights = [((1.0 + log(c)) * (top - logs[get(t, 0)]), t) for t, c in terms.items()]
-    except IndexError:  # never, as long as no term is in more groups than there are
+        weights = [(tf[c] * (top - logs[get(t, 0)]), t) for t, c in terms.items()]
+    except IndexError:  # a term said 256 times; else never (no term is in more groups than there are)
         weights = [((1.0 + log(c)) * (top - log(get(t, 0) + 1)), t) for t, c in terms.items()]
     if len(weights) > VECTOR_TERMS:
         weights.sort(reverse=True)
@@ -533,7 +556,7 @@ def _weigh(terms: dict[str, int], df: dict[str, int], groups: int) -> dict[str, 
 
 
 def _encode_vector(vector: dict[str, float]) -> str:
-    return " ".join(f"{t} {w:.3f}" for t, w in vector.items())
+    return " ".join([f"{t} {w:.3f}" for t, w in vector.items()])
 
 
 def _decode_vector(value: str) -> dict[str, float]:
@@ -573,14 +596,24 @@ class _Group:
     new: bool = False  # begun by this call, not yet stored
     # The places its stories name in titles, and in titles or leads: two groups that each name a
     # place the other never does are two events (_conflict). Numbers differ too often within one.
-    title: set[str] = field(default_factory=set)
-    all: set[str] = field(default_factory=set)
+    # Tuples until a second story names a place (most groups are one story, and a tuple of strings
+    # is no work for Python's cycle collector), sets from then on.
+    title: Collection[str] = ()
+    all: Collection[str] = ()
 
     def add(self, item: _Item) -> None:
         self.members.append(item)
         if item.marks.all:
-            self.title.update(m for m in item.marks.title if m[0] == "@")
-            self.all.update(m for m in item.marks.all if m[0] == "@")
+            places = tuple([m for m in item.marks.all if m[0] == "@"])
+            if places:
+                title = tuple([m for m in item.marks.title if m[0] == "@"])
+                if not self.all:
+                    self.title, self.all = title, places
+                else:
+                    if type(self.all) is tuple:
+                        self.title, self.all = set(self.title), set(self.all)
+                    self.title.update(title)
+                    self.all.update(places)
         centroid = self.centroid
         square = self.square
         for t, w in item.vector.items():
@@ -610,14 +643,18 @@ class _Window:
         self.generation = generation
         self.items: dict[int, _Item] = {}
         self.groups: dict[int, _Group] = {}
-        self.postings: dict[str, list[tuple[_Item, float]]] = {}  # term -> stories, weights
+        # term -> (stories, their weights of it): a list and an array, not a tuple per story, which
+        # Python's cycle collector would walk again at every full collection as the window grows.
+        self.postings: dict[str, tuple[list[_Item], array[float]]] = {}
         self.spans: list[tuple[int, int]] = []  # loaded [lo, hi] publication times, disjoint, sorted
         # Document frequency for TF-IDF counts groups, not stories: a term that a hundred reports
         # of one event repeat is still that event's own word. It is counted over the window's
         # groups (their stories' vectors), so nothing but the window is read.
         self.df: dict[str, int] = {}
         self.live = 0  # groups with a story in the window
-        self.copies: dict[int, list[_Item]] = {}  # copy key (rule 2) -> stories
+        # copy key (rule 2) -> the story with it, or a list of the stories when several have it
+        # (most keys are one story's title: a list each would be 100,000 more objects to collect)
+        self.copies: dict[int, _Item | list[_Item]] = {}
 
     def missing(self, lo: int, hi: int) -> list[tuple[int, int]]:
         out = []
@@ -645,8 +682,15 @@ class _Window:
 
     def add(self, item: _Item) -> None:
         self.items[item.story_id] = item
+        copies = self.copies
         for key in item.marks.copies:
-            self.copies.setdefault(key, []).append(item)
+            held = copies.get(key)
+            if held is None:
+                copies[key] = item
+            elif type(held) is list:
+                held.append(item)
+            else:
+                copies[key] = [held, item]
         group = item.group
         if not group.members:
             self.live += 1
@@ -656,8 +700,12 @@ class _Window:
         # New stories look for others by name (_scores). A story with a lead is found by its names;
         # a bare headline has few words and every one of them may be the one it shares.
         postings = self.postings
-        for t in item.marks.names & vector.keys() if item.marks.text else vector:
-            postings.setdefault(t, []).append((item, vector[t]))
+        for t in vector.keys() & item.marks.names if item.marks.text else vector:
+            posting = postings.get(t)
+            if posting is None:
+                posting = postings[t] = ([], array("d"))
+            posting[0].append(item)
+            posting[1].append(vector[t])
         group.add(item)
 
     def group(self, group_id: int, store: Store) -> _Group:
@@ -699,7 +747,7 @@ class _Window:
                     group = self.groups[group_id] = _Group(group_id, set())
                     found.append(group_id)
                 self.add(_Item(story_id, feed_id, published, group, _decode_vector(vector),
-                               _Marks.decode(marks)))
+                               _Marks.decode(marks).kept()))
             self.loaded(a, b)
         for group_id, feeds in store.group_feeds(found).items():
             self.groups[group_id].feeds |= feeds
@@ -712,20 +760,30 @@ _windows: "weakref.WeakKeyDictionary[Store, _Window]" = weakref.WeakKeyDictionar
 # -- grouping ------------------------------------------------------------------------------------
 
 
-def _scores(s: _New, window: _Window, threshold: float) -> dict[_Item, float]:
+def _scores(
+    s: _New, window: _Window, threshold: float
+) -> tuple[dict[_Item, float], Callable[[], dict[_Item, float]] | None]:
     """Cosine of the story with the window's stories that share a name with it and may reach
-    ``threshold`` (rule 3 wants a name in common, so no other story can join it anyway).
+    ``threshold`` (rule 3 wants a name in common, so no other story can join it anyway); those of
+    stories in a group that holds its feed only when asked (the second value: it adds them to the
+    first and returns it; None when there are none).
 
     They are found through the postings of the story's rarest names, at most PROBE_TERMS of them
     and PROBE_BUDGET stories in all: a common name finds too much to be worth walking (a story that
-    shares only such names is missed: a missed merge, never a wrong one). The cosine is then
-    completed from each found story's own terms. Most of the window is never touched.
+    shares only such names is missed: a missed merge, never a wrong one). Its own feed's stories
+    are passed over. The cosine is then completed from each found story's own terms. Most of the
+    window is never touched.
     """
     vector = s.vector
     postings = window.postings
     # The rarest names first: they find the reports of the same event for the least work.
-    probe = sorted((len(postings[t]), t) for t in s.marks.names if t in vector and t in postings)
+    probe = sorted([(len(postings[t][0]), t) for t in s.marks.names if t in vector and t in postings])
+    # The story's own feed's apart: rule 3 never joins them, they only point at groups to merge
+    # with (see below); in a feed of look-alike stories they would be all it finds, and take the
+    # places of other feeds' stories among the SCORE_TOP.
     found: dict[_Item, float] = {}
+    mine: dict[_Item, float] = {}
+    feed_id = s.feed_id if SAME_FEED_JOIN > 1 else None
     walked = set()
     budget = PROBE_BUDGET
     for size, t in probe[:PROBE_TERMS]:
@@ -734,34 +792,56 @@ def _scores(s: _New, window: _Window, threshold: float) -> dict[_Item, float]:
         budget -= size
         walked.add(t)
         w = vector[t]
-        for item, weight in postings[t]:
-            found[item] = found.get(item, 0.0) + w * weight
-    tail = vector.keys() - walked
+        for item, weight in zip(*postings[t]):
+            if item.feed_id != feed_id:
+                found[item] = found.get(item, 0.0) + w * weight
+            else:
+                mine[item] = mine.get(item, 0.0) + w * weight
+    tail = [(t, w) for t, w in vector.items() if t not in walked]
     # The most the tail can add (Cauchy-Schwarz): its norm; the vector has unit length.
     bound = math.sqrt(max(0.0, 1.0 - sum([vector[t] ** 2 for t in walked])))
-    if len(found) > SCORE_TOP:
-        # Exact cosines only for the story of each group with the most names in common, and for
-        # the SCORE_TOP groups with the most: the others would rarely be the best, and a common
-        # name finds hundreds.
-        kept: dict[_Group, tuple[_Item, float]] = {}
-        for item, partial in sorted(found.items(), key=itemgetter(1), reverse=True):
-            if item.group not in kept:
-                kept[item.group] = (item, partial)
-                if len(kept) == SCORE_TOP:
-                    break
-        found = dict(kept.values())
     scores: dict[_Item, float] = {}
-    for item, partial in found.items():
+    # A story of a group that holds this story's feed can only point at a group to merge with,
+    # which matters only once the story joins a group: its cosine is completed then, if ever.
+    defer = SAME_FEED_JOIN > 1
+    later = [(item, partial) for item, partial in _best_of_groups(mine) if partial + bound >= threshold]
+    for item, partial in _best_of_groups(found):
         if partial + bound >= threshold:
-            other = item.vector
-            scores[item] = partial + sum([vector[t] * other[t] for t in other.keys() & tail])
-    return scores
+            if defer and s.feed_id in item.group.feeds:
+                later.append((item, partial))
+                continue
+            get = item.vector.get
+            scores[item] = partial + sum([w * get(t, 0.0) for t, w in tail])
+    if later:
+        def complete() -> dict[_Item, float]:
+            for item, partial in later:
+                get = item.vector.get
+                scores[item] = partial + sum([w * get(t, 0.0) for t, w in tail])
+            return scores
+
+        return scores, complete
+    return scores, None
+
+
+def _best_of_groups(found: dict[_Item, float]) -> Iterable[tuple[_Item, float]]:
+    """Exact cosines only for the story of each group with the most names in common, and for the
+    SCORE_TOP groups with the most: the others would rarely be the best, and a common name finds
+    hundreds."""
+    if len(found) <= SCORE_TOP:
+        return found.items()
+    kept: dict[_Group, tuple[_Item, float]] = {}
+    for item, partial in sorted(found.items(), key=itemgetter(1), reverse=True):
+        if item.group not in kept:
+            kept[item.group] = (item, partial)
+            if len(kept) == SCORE_TOP:
+                break
+    return kept.values()
 
 
 def _joinable(s: _New, window: _Window) -> tuple[list[_Group], list[_Group]]:
     """The groups rule 3 lets the story join, the most alike first; and the groups to check for a
     merge with the first (the others it could join, and those with a story MERGE_CANDIDATE alike)."""
-    scores = _scores(s, window, min(JOIN_STORY, JOIN_STORY_TEXT, MERGE_CANDIDATE))
+    scores, complete = _scores(s, window, min(JOIN_STORY, JOIN_STORY_TEXT, MERGE_CANDIDATE))
     best: dict[_Group, float] = {}
     seen: dict[_Group, list[_Item]] = {}
     for item, score in scores.items():
@@ -774,7 +854,7 @@ def _joinable(s: _New, window: _Window) -> tuple[list[_Group], list[_Group]]:
         if (
             score < threshold
             or score <= best.get(item.group, 0.0)
-            or not s.marks.names & item.marks.names
+            or s.marks.names.isdisjoint(item.marks.names)
             or _conflict(s.marks, item.marks)
             or len(s.vector.keys() & item.vector.keys()) < MIN_SHARED
         ):
@@ -792,18 +872,23 @@ def _joinable(s: _New, window: _Window) -> tuple[list[_Group], list[_Group]]:
             continue
         central = group.likeness(s.vector)
         if central >= JOIN_PROFILE and not any(_conflict(s.marks, i.marks) for i in found) and any(
-            s.marks.names & i.marks.names for i in found
+            not s.marks.names.isdisjoint(i.marks.names) for i in found
         ):
             ranked.append((central, group))
     ranked.sort(key=lambda sg: -sg[0])
     joinable = [g for _, g in ranked]
     if not joinable:
         return [], []
-    # Other groups with a story about as like it: perhaps the same event, found twice.
+    if complete is not None:
+        scores = complete()
+    # Other groups with a story about as like it: perhaps the same event, found twice. (Not one
+    # whose story names another place or number in its title: "story 3" and "story 4" of a feed
+    # of look-alikes are two stories, however alike their words.)
     others = {
         item.group
         for item, score in scores.items()
         if score >= MERGE_CANDIDATE and abs(item.published - s.published) <= WINDOW_S
+        and not _conflict(s.marks, item.marks)
     }
     others.difference_update(joinable)
     return joinable, joinable[1:] + sorted(others, key=lambda g: g.id)
@@ -816,13 +901,19 @@ def _by_keys(
     if s.url_key is not None and s.url_key in urls:
         return window.group(_follow(urls[s.url_key], redirect), store)
     for key in s.marks.copies:
-        # The latest few only: a text that thousands of stories start with is boilerplate, and
-        # walking all of them for each new story would grow with the window.
-        for item in reversed(window.copies.get(key, ())[-COPY_PROBE:]):
+        # A title or start of text that more than COPY_PROBE stories of the window have is
+        # boilerplate ("Here is your forecast for ..."), not a copy of one story: no evidence.
+        held = window.copies.get(key)
+        if held is None or type(held) is list and len(held) > COPY_PROBE:
+            continue
+        for item in reversed(held) if type(held) is list else (held,):
             if (
                 item.feed_id != s.feed_id
                 and abs(item.published - s.published) <= WINDOW_S
                 and s.feed_id not in item.group.feeds
+                # A copy keeps its title's places and numbers: two texts that start alike under
+                # "Ohio: high of 21" and "Iowa: high of 15" are a forecast's boilerplate.
+                and not _conflict(s.marks, item.marks)
             ):
                 return item.group
     return None
@@ -921,7 +1012,7 @@ def _group_new_stories(
                 next_id += 1
             group.feeds.add(s.feed_id)
             touched[group.id] = group
-            item = _Item(s.story_id, s.feed_id, s.published, group, s.vector, s.marks)
+            item = _Item(s.story_id, s.feed_id, s.published, group, s.vector, s.kept or s.marks.kept())
             window.add(item)
             items.append(item)
             if s.url_key is not None:

@@ -280,6 +280,60 @@ def test_grouping_that_fails_leaves_no_trace_in_memory(store, feeds, monkeypatch
     assert all(row[1:6] == row[6:] for row in recounted(store))
 
 
+# Forecasts: every story starts with the same boilerplate and only its title says which place
+# and which temperatures. No two are one event: each place's stories differ in their numbers.
+FORECAST_LEAD = (
+    "Here is the daily forecast from the regional weather desk, issued early this morning for the "
+    "area and the week ahead, with temperatures, rain and wind for your town and the roads around it. "
+)
+FORECAST_PLACES = sorted(p for p in cluster._PLACES if "_" not in p)[:100]
+
+
+def forecasts(feed_count: int, per_feed: int) -> list[list[ParsedStory]]:
+    """``per_feed`` forecasts from each of ``feed_count`` feeds, all within a day, each its own place
+    and temperatures (a place comes back only with other numbers)."""
+    out = []
+    for f in range(feed_count):
+        stories = []
+        for j in range(per_feed):
+            k = f * per_feed + j
+            place, high = FORECAST_PLACES[k % 100].title(), 10 + k // 100
+            stories.append(story(f"w{f}-{j}", f"{place} forecast: high of {high}, low of {high - 9}",
+                                 FORECAST_LEAD + f"Expect showers in {place} by the evening.",
+                                 published=T0 - 20 * HOUR + 17 * k % (20 * HOUR)))
+        out.append(stories)
+    return out
+
+
+def test_look_alike_stories_from_many_feeds_stay_apart(store):
+    # 5,000 stories of 50 feeds whose texts all start alike: a copy of one story is rare, a text that
+    # thousands start with is boilerplate; and a title naming another place or other numbers is
+    # another story however alike the rest (the old rule 2 put each in another feed's group).
+    feed_ids = [store.add_feed(f"https://weather{f}.example/rss").id for f in range(50)]
+    for feed_id, stories in zip(feed_ids, forecasts(50, 100)):
+        add(store, feed_id, *stories)
+    assert store.count_stories() == 5000
+    assert store.multi_source_groups(limit=10**6) == []
+
+
+def test_the_window_keeps_few_objects_for_the_cycle_collector(store):
+    # Python's cycle collector walks every container object the window keeps, again at each full
+    # collection: a window of 100,000 stories made grouping spend a fifth of its time there. Their
+    # number per story is bounded (a story, its marks, and its group's own few), whatever it reads.
+    import gc
+
+    feed_ids = [store.add_feed(f"https://weather{f}.example/rss").id for f in range(20)]
+    batches = forecasts(20, 100)
+    add(store, feed_ids[0], *batches[0])  # the first call creates what every call shares
+    gc.collect()
+    before = len(gc.get_objects())
+    for feed_id, stories in zip(feed_ids[1:], batches[1:]):
+        add(store, feed_id, *stories)
+    gc.collect()
+    per_story = (len(gc.get_objects()) - before) / 1900
+    assert per_story < 6  # 14 before: a set for each kind of mark, a tuple for each name indexed
+
+
 def test_grouping_twice_changes_nothing(store, feeds):
     [a] = add(store, feeds[0], story("a", *HARBOUR))
     before = store.group_of(a), store.conn.execute("SELECT count(*) FROM story_groups").fetchone()
@@ -631,7 +685,9 @@ def test_stories_read_in_parser_processes_group_exactly_as_stories_read_here(ser
         assert here.count_stories() == there.count_stories() == summary.new
         assert _grouping_rows(here) == _grouping_rows(there)
         multi = here.multi_source_groups(limit=10**6)
-        assert len(multi) >= 10 and max(g.feeds for g in multi) >= 20  # a test that grouping happened
+        # A test that grouping happened: our three reports of one event at least, the demo's, the
+        # wire's. (The benchmark's look-alike stories are other stories: few of them group.)
+        assert len(multi) >= 3 and max(g.feeds for g in multi) >= 3
 
 
 def test_a_parser_process_reads_every_story_as_this_process_does(tmp_path):

@@ -49,6 +49,7 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
+import itertools
 import math
 import re
 import weakref
@@ -804,7 +805,7 @@ def _scores(
     # A story of a group that holds this story's feed can only point at a group to merge with,
     # which matters only once the story joins a group: its cosine is completed then, if ever.
     defer = SAME_FEED_JOIN > 1
-    later = [(item, partial) for item, partial in _best_of_groups(mine) if partial + bound >= threshold]
+    later: list[tuple[_Item, float]] = []
     for item, partial in _best_of_groups(found):
         if partial + bound >= threshold:
             if defer and s.feed_id in item.group.feeds:
@@ -812,11 +813,12 @@ def _scores(
                 continue
             get = item.vector.get
             scores[item] = partial + sum([w * get(t, 0.0) for t, w in tail])
-    if later:
+    if later or mine:
         def complete() -> dict[_Item, float]:
-            for item, partial in later:
-                get = item.vector.get
-                scores[item] = partial + sum([w * get(t, 0.0) for t, w in tail])
+            for item, partial in itertools.chain(later, _best_of_groups(mine)):
+                if partial + bound >= threshold:
+                    get = item.vector.get
+                    scores[item] = partial + sum([w * get(t, 0.0) for t, w in tail])
             return scores
 
         return scores, complete

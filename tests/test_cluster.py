@@ -117,6 +117,24 @@ def test_canonical_url_of_any_text_never_raises_and_is_stable(text):
     assert canonical_url("https://example.org/" + text) == canonical_url(canonical_url("https://example.org/" + text))
 
 
+_URL_CHARS = "abcxyzABW019-._~%!$&'()*+,;=:@/?#[] \t"
+
+
+@given(st.sampled_from(["https://", "http://", "HTTP://", "https://www.", "ftp://", ""]),
+       st.text(_URL_CHARS, max_size=40))
+def test_canonical_url_of_a_plain_link_is_read_the_short_way_alike(scheme, rest):
+    # Most links are canonical but for the scheme and skip urlsplit: the same answer either way.
+    url = scheme + rest
+    assert canonical_url(url) == cluster._canonical_url_parsed(url)
+
+
+@pytest.mark.parametrize("url", ["https://site3.example/news/5", "http://a.b/c/d-e_f~g%20h", "https://a.com",
+                                 "https://a.com/x@y:z;p=1", "https://www/x", "http://1.2.3.4/."])
+def test_canonical_url_short_way_on_plain_links(url):
+    assert cluster._PLAIN_URL.match(url)
+    assert canonical_url(url) == cluster._canonical_url_parsed(url)
+
+
 @given(st.text(max_size=300), st.text(max_size=600))
 def test_grouping_takes_any_text(title, text):
     news = cluster._new(1, 1, T0, "https://example.org/" + title[:50], title, text)

@@ -204,6 +204,7 @@ def _stopwords(tokens: list[str]) -> frozenset[str]:
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*[^\W_]*|[^\W\d_][^\W_]*(?:['’][^\W\d_]+)?")
 _PIECE = re.compile(r"(\W*)(" + _TOKEN.pattern + ")")  # (what came before a word, the word)
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")  # the comma of "1,100", not of "1,5"
 _ORDINAL = frozenset(("st", "nd", "rd", "th"))
 _SENTENCE_END = re.compile(r"[.!?:;\"“”]\s*$")
 
@@ -381,7 +382,7 @@ class _Reader:
         unit = low[len(digits):]
         if unit in _ORDINAL:
             unit = ""
-        number = re.sub(r"(?<=\d),(?=\d{3}(?:\D|$))", "", digits).replace(",", ".")
+        number = _THOUSANDS.sub("", digits).replace(",", ".") if "," in digits else digits
         near_month = (i > 0 and lowered[i - 1] in _MONTHS) or (i + 1 < len(lowered) and lowered[i + 1] in _MONTHS)
         if not unit and len(number) <= 2 and near_month:
             return  # "March 10", "30th June": a date says when, not what

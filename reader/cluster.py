@@ -631,6 +631,12 @@ class _Group:
                     self.all.update(places)
         centroid = self.centroid
         square = self.square
+        if not centroid:  # its first story (most groups have one): the same sums, fewer steps
+            self.centroid = dict(item.vector)
+            for w in item.vector.values():
+                square += w * w
+            self.square = square
+            return
         for t, w in item.vector.items():
             old = centroid.get(t, 0.0)
             centroid[t] = new = old + w
@@ -710,7 +716,7 @@ class _Window:
         if not group.members:
             self.live += 1
         centroid, df, vector = group.centroid, self.df, item.vector
-        for t in vector.keys() - centroid.keys():
+        for t in vector.keys() - centroid.keys() if centroid else vector:
             df[t] = df.get(t, 0) + 1
         # New stories look for others by name (_scores). A story with a lead is found by its names;
         # a bare headline has few words and every one of them may be the one it shares.

@@ -11,7 +11,7 @@ def status(app) -> str:
     return str(app.reading.query_one("#article-status").render())
 
 
-async def test_a_previewed_story_says_its_article_is_not_fetched_yet_and_which_key_fetches_it(
+async def test_a_previewed_story_says_which_key_fetches_its_article(
         make_app, db_path, clock):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -20,7 +20,7 @@ async def test_a_previewed_story_says_its_article_is_not_fetched_yet_and_which_k
             newest = sid(store, "t0")
         assert app.reading.story is not None and app.reading.story.id == newest
         key = app.reading.open_key  # as the footer shows it (⏎ unless remapped)
-        assert status(app) == f"Full article: not fetched yet ({key} opens the story and fetches it)"
+        assert status(app) == f"Full article: {key} fetches it"
 
 
 async def test_a_story_without_a_web_link_says_it_has_no_article_to_fetch(make_app, db_path, clock):

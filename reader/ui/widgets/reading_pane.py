@@ -278,7 +278,7 @@ class ReadingPane(FlowScroll, can_focus=True):
             return "Full article: " + one_line(self.article_error)
         if self.story is None or not is_web_url(self.story.url):
             return "Full article: none, the story has no web link"
-        return f"Full article: not fetched yet ({self._open_key} opens the story and fetches it)"
+        return f"Full article: {self._open_key} fetches it"
 
     def feed_text(self, story: Story) -> str:
         """The feed's text as shown (paragraphs separated by blank lines)."""

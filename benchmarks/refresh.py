@@ -249,8 +249,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
         results = run(args.feeds, args.items, args.delay, Path(tmp), args.no_newsboat, args.without_grouping,
                       args.warm_runs)
+    # (from /, as the newsdesk command runs: from the checkout, `python -c` would find ./reader
+    # before a PYTHONPATH pointing at an exported commit)
     reader_dir = subprocess.run([sys.executable, "-c", "import reader; print(reader.__file__)"],
-                                capture_output=True, text=True).stdout.strip().removesuffix("/__init__.py")
+                                capture_output=True, text=True, cwd="/").stdout.strip().removesuffix("/__init__.py")
     git = ["git", "-C", reader_dir]
     commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     dirty = subprocess.run([*git, "status", "--porcelain", "."], capture_output=True, text=True).stdout

@@ -783,11 +783,12 @@ _windows: "weakref.WeakKeyDictionary[Store, _Window]" = weakref.WeakKeyDictionar
 
 def _scores(
     s: _New, window: _Window, threshold: float
-) -> tuple[dict[_Item, float], Callable[[], dict[_Item, float]] | None]:
+) -> tuple[dict[_Item, float | None], Callable[[], dict[_Item, float | None]] | None]:
     """Cosine of the story with the window's stories that share a name with it and may reach
-    ``threshold`` (rule 3 wants a name in common, so no other story can join it anyway); those of
-    stories in a group that holds its feed only when asked (the second value: it adds them to the
-    first and returns it; None when there are none).
+    ``threshold`` (rule 3 wants a name in common, so no other story can join it anyway); None for
+    a story that conflicts with it (_conflict); those of stories in a group that holds its feed
+    only when asked (the second value: it adds them, but for those in conflict, to the first and
+    returns it; None when there are none).
 
     They are found through the postings of the story's rarest names, at most PROBE_TERMS of them
     and PROBE_BUDGET stories in all: a common name finds too much to be worth walking (a story that
@@ -821,22 +822,25 @@ def _scores(
     tail = [(t, w) for t, w in vector.items() if t not in walked]
     # The most the tail can add (Cauchy-Schwarz): its norm; the vector has unit length.
     bound = math.sqrt(max(0.0, 1.0 - sum([vector[t] ** 2 for t in walked])))
-    scores: dict[_Item, float] = {}
+    scores: dict[_Item, float | None] = {}
     # A story of a group that holds this story's feed can only point at a group to merge with,
     # which matters only once the story joins a group: its cosine is completed then, if ever.
     defer = SAME_FEED_JOIN > 1
     later: list[tuple[_Item, float]] = []
+    marks = s.marks
     for item, partial in _best_of_groups(found):
         if partial + bound >= threshold:
             if defer and s.feed_id in item.group.feeds:
                 later.append((item, partial))
-                continue
-            get = item.vector.get
-            scores[item] = partial + sum([w * get(t, 0.0) for t, w in tail])
+            elif _conflict(marks, item.marks):
+                scores[item] = None  # never joined, never a pointer to a merge: no cosine needed
+            else:
+                get = item.vector.get
+                scores[item] = partial + sum([w * get(t, 0.0) for t, w in tail])
     if later or mine:
-        def complete() -> dict[_Item, float]:
+        def complete() -> dict[_Item, float | None]:
             for item, partial in itertools.chain(later, _best_of_groups(mine)):
-                if partial + bound >= threshold:
+                if partial + bound >= threshold and not _conflict(marks, item.marks):
                     get = item.vector.get
                     scores[item] = partial + sum([w * get(t, 0.0) for t, w in tail])
             return scores
@@ -870,6 +874,8 @@ def _joinable(s: _New, window: _Window) -> tuple[list[_Group], list[_Group]]:
         if abs(item.published - s.published) > WINDOW_S:
             continue
         seen.setdefault(item.group, []).append(item)
+        if score is None:  # in conflict: it also keeps the story from joining its group (below)
+            continue
         threshold = JOIN_STORY_TEXT if s.marks.text or item.marks.text else JOIN_STORY
         if item.feed_id == s.feed_id:
             threshold = max(threshold, SAME_FEED_JOIN)
@@ -877,7 +883,6 @@ def _joinable(s: _New, window: _Window) -> tuple[list[_Group], list[_Group]]:
             score < threshold
             or score <= best.get(item.group, 0.0)
             or s.marks.names.isdisjoint(item.marks.names)
-            or _conflict(s.marks, item.marks)
             or len(s.vector.keys() & item.vector.keys()) < MIN_SHARED
         ):
             continue
@@ -893,7 +898,7 @@ def _joinable(s: _New, window: _Window) -> tuple[list[_Group], list[_Group]]:
         if group in best or len(group.members) < PROFILE_MIN or (s.feed_id in group.feeds and SAME_FEED_JOIN > 1):
             continue
         central = group.likeness(s.vector)
-        if central >= JOIN_PROFILE and not any(_conflict(s.marks, i.marks) for i in found) and any(
+        if central >= JOIN_PROFILE and not any(scores[i] is None for i in found) and any(
             not s.marks.names.isdisjoint(i.marks.names) for i in found
         ):
             ranked.append((central, group))
@@ -909,8 +914,7 @@ def _joinable(s: _New, window: _Window) -> tuple[list[_Group], list[_Group]]:
     others = {
         item.group
         for item, score in scores.items()
-        if score >= MERGE_CANDIDATE and abs(item.published - s.published) <= WINDOW_S
-        and not _conflict(s.marks, item.marks)
+        if score is not None and score >= MERGE_CANDIDATE and abs(item.published - s.published) <= WINDOW_S
     }
     others.difference_update(joinable)
     return joinable, joinable[1:] + sorted(others, key=lambda g: g.id)

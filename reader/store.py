@@ -1046,9 +1046,15 @@ class Store:
 
     def _matches_more_than(self, match: str, n: int) -> bool:
         """Whether the search index holds more than ``n`` matches (it stops counting past that)."""
-        return self.conn.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM stories_fts WHERE stories_fts MATCH ? LIMIT ?)", (match, n + 1)
-        ).fetchone()[0] > n
+        # The last word as a whole word first: its matches are some of the prefix's, and FTS5 stops
+        # counting them at n, where a prefix first merges the lists of every word it begins
+        # ("market"*, 23,000 matches: 0.7 ms; "market": 0.03 ms).
+        for query in (match[:-1], match) if match.endswith("*") else (match,):
+            if self.conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM stories_fts WHERE stories_fts MATCH ? LIMIT ?)", (query, n + 1)
+            ).fetchone()[0] > n:
+                return True
+        return False
 
     def story_rows(self, ids: Sequence[int]) -> list[StoryRow]:
         """List rows for the given ids, in the order given (ids that no longer exist are left out)."""

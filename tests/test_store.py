@@ -263,6 +263,28 @@ def test_the_first_stories_of_a_big_search_walk_the_date_index_without_sorting(s
     assert "idx_stories_published" in plan and "TEMP B-TREE" not in plan, plan
 
 
+def test_a_search_is_big_by_every_word_its_last_word_begins(store):
+    """Whether a newest-first search walks the date index (many matches) or sorts them (few): the
+    whole last word is counted first, as it is cheap, and the prefix only when that is not enough."""
+    f = store.add_feed("https://one.example/feed")
+    store.save_stories(f.id, [story("t", title="Tram")] + [story(f"w{i}", title=f"Tramway {i}") for i in range(3)])
+    store.index_pending()
+    match = fts_query("tram")
+    assert store._matches_more_than(match, 3)  # 1 "tram" and 3 "tramway": 4 begin with "tram"
+    assert not store._matches_more_than(match, 4)
+    assert not store._matches_more_than(fts_query("tramway 2"), 1)  # every word but the last is whole
+    store.save_stories(f.id, [story(f"t{i}", title=f"Tram {i}") for i in range(5)])
+    store.index_pending()
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        assert store._matches_more_than(match, 5)  # 6 whole "tram": the prefix is never merged
+    finally:
+        store.conn.set_trace_callback(None)
+    ours = [sql for sql in statements if not sql.startswith("--")]  # not FTS5's own reads
+    assert len(ours) == 1 and "'\"tram\"'" in ours[0], ours
+
+
 def test_search_counts_agree_with_the_listed_results_in_every_view(store):
     one = store.add_feed("https://one.example/feed", folder="News")
     two = store.add_feed("https://two.example/feed")

@@ -556,3 +556,88 @@ async def test_last_and_next_unread_before_a_big_search_is_listed_go_past_its_fi
         assert widget.next_unread() is True  # the first unread is past the first stories: listed now
         assert widget.complete and widget.current_row.title == "Tram 280"
         await pilot.pause()
+
+
+async def test_a_row_of_one_style_is_one_segment_and_the_text_is_unchanged(store, clock):
+    feed = store.add_feed("https://a.example/feed", title="Feed A")
+    add_stories(store, feed.id, 3)
+    ids = store.story_ids()
+    store.mark_read([ids[1]])
+    store.mark_saved([ids[2]])
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        await pilot.pause()
+        width = widget.scrollable_content_region.width
+        source, title = widget.columns(width)
+        assert source and title
+        widget.cursor_index = 2
+        await pilot.pause()
+        unread, read, saved = (list(widget.render_line(y)) for y in range(3))
+        # read: muted as a whole, so one run of text
+        assert len(read) == 1 and read[0].text == "   " + fit("Feed A", source) + "  " + fit("Story 1", title) + "     1m "
+        # unread: the mark and title in the row's style, then the coloured feed and age apart
+        texts = [segment.text for segment in unread]
+        assert "".join(texts) == " ● " + fit("Feed A", source) + "  " + fit("Story 0", title) + "    now "
+        assert texts == [" ● ", fit("Feed A", source), "  " + fit("Story 0", title) + " ", "   now", " "]
+        styles = [segment.style for segment in unread]
+        assert styles[0] == styles[2] == styles[4] and styles[0].bold
+        assert styles[1].color != styles[0].color and styles[3].color != styles[0].color
+        # saved: the star has a colour of its own
+        assert [segment.text for segment in saved][:3] == [" ", "★", " "]
+        assert saved[1].style.color != saved[0].style.color
+        # the cursor on a read row keeps it one segment
+        widget.cursor_index = 1
+        await pilot.pause()
+        assert len(list(widget.render_line(1))) == 1
+
+
+async def test_the_scrollbar_draws_as_textual_draws_it_and_follows_the_list(store, clock):
+    from textual.scrollbar import ScrollBar
+
+    from reader.ui.widgets.story_list import ListScrollBar
+
+    feed = store.add_feed("https://a.example/feed", title="A")
+    add_stories(store, feed.id, 500)
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        await pilot.pause()
+        bar = widget.vertical_scrollbar
+        assert isinstance(bar, ListScrollBar) and bar.display
+        crop = bar.size.region
+
+        def drawn() -> list[str]:
+            return [strip.text + repr([segment.style for segment in strip]) for strip in bar.render_lines(crop)]
+
+        def as_textual_draws_it() -> list[str]:
+            return [strip.text + repr([segment.style for segment in strip])
+                    for strip in ScrollBar.render_lines(bar, crop)]
+
+        top = drawn()
+        assert top == as_textual_draws_it()
+        widget.cursor_index = 250  # the bar's thumb moves down
+        await pilot.pause()
+        middle = drawn()
+        assert middle != top and middle == as_textual_draws_it()
+        widget.cursor_index = 0  # back at the top: the same bar as before
+        await pilot.pause()
+        assert drawn() == top
+        widget.load(StoryFilter(query="story 1"))  # 111 of 500: a longer thumb
+        await pilot.pause()
+        assert drawn() != top and drawn() == as_textual_draws_it()
+
+
+async def test_a_reload_reads_rows_again(store, clock):
+    feed = store.add_feed("https://a.example/feed", title="A")
+    add_stories(store, feed.id, 3)
+    ids = store.story_ids()
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        await pilot.pause()
+        assert widget.render_line(0).text[:3] == " ● "
+        store.mark_read(ids[:1])  # by someone else: the list is not told
+        widget.reload()
+        await pilot.pause()
+        assert widget.render_line(0).text[:3] == "   " and widget.current_row.read

@@ -32,7 +32,7 @@ import textwrap
 import time
 from array import array
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Callable, ClassVar, Iterable
 
 from rich.cells import cell_len, set_cell_size
@@ -43,6 +43,7 @@ from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from reader.models import StoryFilter, StoryRow
@@ -90,6 +91,10 @@ def one_line(text: str | None) -> str:
     text = _core_one_line(text) if _core_one_line is not None else _ESCAPE.sub("", text)
     # Whitespace first (newlines become spaces, not nothing), then what is left of the controls.
     return " ".join(_CONTROL.sub("", _SPACE.sub(" ", text)).split())
+
+
+# A feed's name, cleaned once: every row of a feed has it.
+_feed_name = lru_cache(maxsize=4096)(one_line)
 
 
 def fit(text: str, width: int) -> str:
@@ -196,6 +201,32 @@ def fold_events(flt: StoryFilter, ids: list[int], rows: list[tuple[int, int, int
             if tail:
                 out.extend(tail)
     return Folding(out, event, members, feeds, heads, expanded)
+
+
+class ListScrollBar(ScrollBar):
+    """The list's scrollbar, its lines kept for the last few states it was drawn in: every
+    search's first screens draw the same bar (as does the top of a long list), ~1 ms through Rich
+    each time. The state is what ``render`` hands Rich: sizes, position, thickness and style."""
+
+    def __init__(self, vertical: bool = True, name: str | None = None, *, thickness: int = 1) -> None:
+        super().__init__(vertical, name, thickness=thickness)
+        self._drawn: LRUCache[tuple, list[Strip]] = LRUCache(8)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        bar = self.render()
+        state = getattr(bar, "__dict__", None)
+        if state is None:  # a renderer of unknown shape: draw it every time
+            return super().render_lines(crop)
+        key = (crop, self.size, type(bar), *sorted(state.items()), tuple(self.get_line_filters()))
+        strips = self._drawn.get(key)
+        if strips is None:
+            strips = super().render_lines(crop)
+            self._drawn.set(key, strips)
+        return list(strips)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._drawn.clear()
 
 
 _GONE = object()  # a cached "this id no longer exists", so a deleted story is not fetched again
@@ -581,6 +612,12 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         self._last_pending = False
         if not same_filter:
             self._expanded.clear()
+        # The old list's ids, events, rows and lines (100,000 ids for "all") are freed once the new
+        # list is drawn, not before: freeing them held a search's key ~1 ms.
+        released = [self._ids, self._event, self._members, self._feeds, self._heads, self._member_read,
+                    self._rows, self._strips]
+        self._rows = LRUCache(ROW_CACHE_SIZE)
+        self._strips = LRUCache(STRIP_CACHE_SIZE)
         # Tens of thousands of ids and tuples, none in a cycle: a collection of the app's whole
         # heap halfway through would only double the time. Collections wait until the new list is
         # drawn (a search's frame allocates enough for one or two, 1-1.5 ms each).
@@ -605,8 +642,8 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
                 self.call_after_refresh(gc.enable)
             else:
                 gc.enable()
-        self._rows.clear()
-        self._strips.clear()
+        if self.is_mounted:
+            self.call_after_refresh(released.clear)
         self.virtual_size = Size(0, len(self._ids))
 
         index = self._index_of(keep_story_id, hint=old_index) if keep_story_id is not None else None
@@ -1058,6 +1095,17 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         # Ages ("5m") grow while the app is open; only lines whose age text changed are rebuilt.
         self.set_interval(AGE_REFRESH_S, self.refresh, name="story-list-ages")
 
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """The vertical scrollbar (a ``ListScrollBar``), made on first use as Textual makes its own."""
+        if self._vertical_scrollbar is None:
+            self._vertical_scrollbar = ListScrollBar(
+                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical
+            )
+            self._vertical_scrollbar.display = False
+            self.app._start_widget(self, self._vertical_scrollbar)
+        return self._vertical_scrollbar
+
     def _on_resize(self, event: events.Resize) -> None:
         self._scroll_cursor_into_view()
 
@@ -1135,7 +1183,10 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
                 age = text + Style(color=get("story-list--age").color)
             if selected:
                 cursor = get("story-list--cursor-focused" if focused else "story-list--cursor")
-                text, source, age = text + cursor, source + cursor, age + cursor
+                if read:  # one style for the whole row stays one (so its runs merge)
+                    text = source = age = text + cursor
+                else:
+                    text, source, age = text + cursor, source + cursor, age + cursor
             saved = text + Style(color=get("story-list--saved").color)
             styles = self._styles[key] = (text, saved, source, age)
         return styles
@@ -1169,11 +1220,13 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         # " ● Source  Title…  3h ": one mark, ★ for a saved story (bold while unread) else ● unread.
         source_width, title_width = self.columns(width)
         read = not shape[3] if shape is not None and shape[0] == "event" and not shape[2] else row.read
+        # (text, style) runs; neighbours of one style become one segment (a read row is one), as
+        # every segment costs again in each later stage of a frame (filters, cuts, the terminal).
         if row.saved:
-            segments = [Segment(" ", text_style), Segment("★", saved_style), Segment(" ", text_style)]
+            runs = [(" ", text_style), ("★", saved_style), (" ", text_style)]
         else:
-            segments = [Segment("   " if read else " ● ", text_style)]
-        source = one_line(row.feed_title)
+            runs = [("   " if read else " ● ", text_style)]
+        source = _feed_name(row.feed_title)
         title = one_line(row.title)
         badge = ""  # "3 sources" after the title when there is no feed column to hold it
         if shape is not None and shape[0] == "event":
@@ -1188,18 +1241,21 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         elif shape is not None:
             title = ("└ " if shape[1] else "├ ") + (title if source_width else f"{source}: {title}")
         if source_width:
-            segments.append(Segment(fit(source, source_width), source_style))
-            segments.append(Segment("  ", text_style))
+            runs += [(fit(source, source_width), source_style), ("  ", text_style)]
         if badge:
-            segments += [Segment(fit(title, title_width - len(badge) - 1), text_style),
-                         Segment(" ", text_style), Segment(badge, source_style)]
+            runs += [(fit(title, title_width - len(badge) - 1), text_style), (" ", text_style), (badge, source_style)]
         else:
-            segments.append(Segment(fit(title, title_width), text_style))
-        segments += [
-            Segment(" ", text_style),
-            Segment(age.rjust(AGE_WIDTH)[-AGE_WIDTH:], age_style),
-            Segment(" ", text_style),
-        ]
+            runs.append((fit(title, title_width), text_style))
+        runs += [(" ", text_style), (age.rjust(AGE_WIDTH)[-AGE_WIDTH:], age_style), (" ", text_style)]
+        segments: list[Segment] = []
+        text, style = runs[0]
+        for next_text, next_style in runs[1:]:
+            if next_style is style:
+                text += next_text
+            else:
+                segments.append(Segment(text, style))
+                text, style = next_text, next_style
+        segments.append(Segment(text, style))
         if title_width:  # every column was fitted to its width: the line is exactly ``width``
             return Strip(segments, width)
         return Strip(segments).crop_extend(0, width, text_style)

@@ -800,25 +800,21 @@ def _scores(
     postings = window.postings
     # The rarest names first: they find the reports of the same event for the least work.
     probe = sorted([(len(postings[t][0]), t) for t in s.marks.names if t in vector and t in postings])
-    # The story's own feed's apart: rule 3 never joins them, they only point at groups to merge
-    # with (see below); in a feed of look-alike stories they would be all it finds, and take the
-    # places of other feeds' stories among the SCORE_TOP.
+    # The story's own feed's are passed over: rule 3 never joins them, they only point at groups
+    # to merge with (found again below if it comes to that); in a feed of look-alike stories they
+    # would be all it finds, and take the places of other feeds' stories among the SCORE_TOP.
     found: dict[_Item, float] = {}
-    mine: dict[_Item, float] = {}
     feed_id = s.feed_id if SAME_FEED_JOIN > 1 else None
-    walked = set()
+    walked: dict[str, float] = {}
     budget = PROBE_BUDGET
     for size, t in probe[:PROBE_TERMS]:
         if size > budget:
             break
         budget -= size
-        walked.add(t)
-        w = vector[t]
+        walked[t] = w = vector[t]
         for item, weight in zip(*postings[t]):
             if item.feed_id != feed_id:
                 found[item] = found.get(item, 0.0) + w * weight
-            else:
-                mine[item] = mine.get(item, 0.0) + w * weight
     tail = [(t, w) for t, w in vector.items() if t not in walked]
     # The most the tail can add (Cauchy-Schwarz): its norm; the vector has unit length.
     bound = math.sqrt(max(0.0, 1.0 - sum([vector[t] ** 2 for t in walked])))
@@ -837,8 +833,13 @@ def _scores(
             else:
                 get = item.vector.get
                 scores[item] = partial + sum([w * get(t, 0.0) for t, w in tail])
-    if later or mine:
+    if later or feed_id is not None and walked:
         def complete() -> dict[_Item, float | None]:
+            mine: dict[_Item, float] = {}
+            for t, w in walked.items():  # the same walk, the same sums
+                for item, weight in zip(*postings[t]):
+                    if item.feed_id == feed_id:
+                        mine[item] = mine.get(item, 0.0) + w * weight
             for item, partial in itertools.chain(later, _best_of_groups(mine)):
                 if partial + bound >= threshold and not _conflict(marks, item.marks):
                     get = item.vector.get

@@ -584,7 +584,7 @@ async def test_a_row_of_one_style_is_one_segment_and_the_text_is_unchanged(store
         assert styles[0] == styles[2] == styles[4] and styles[0].bold
         assert styles[1].color != styles[0].color and styles[3].color != styles[0].color
         # saved: the star has a colour of its own
-        assert [segment.text for segment in saved][:3] == [" ", "★", " "]
+        assert [segment.text for segment in saved][:2] == [" ", "★"]
         assert saved[1].style.color != saved[0].style.color
         # the cursor on a read row keeps it one segment
         widget.cursor_index = 1
@@ -641,3 +641,15 @@ async def test_a_reload_reads_rows_again(store, clock):
         widget.reload()
         await pilot.pause()
         assert widget.render_line(0).text[:3] == "   " and widget.current_row.read
+
+
+async def test_the_cursor_row_of_one_colour_is_one_segment(store, clock):
+    feed = store.add_feed("https://a.example/feed", title="Feed A")
+    add_stories(store, feed.id, 2)
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        await pilot.pause()
+        cursor = list(widget.render_line(0))  # unread, under the focused cursor: its colours win
+        assert len({segment.style for segment in cursor}) == 1 and len(cursor) == 1, cursor
+        assert len(list(widget.render_line(1))) > 1  # unread, not under the cursor: coloured columns

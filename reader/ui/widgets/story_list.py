@@ -1183,10 +1183,10 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
                 age = text + Style(color=get("story-list--age").color)
             if selected:
                 cursor = get("story-list--cursor-focused" if focused else "story-list--cursor")
-                if read:  # one style for the whole row stays one (so its runs merge)
-                    text = source = age = text + cursor
-                else:
-                    text, source, age = text + cursor, source + cursor, age + cursor
+                text, source, age = text + cursor, source + cursor, age + cursor
+            # Equal styles as one object: a row's runs of one style merge into one segment.
+            source = text if source == text else source
+            age = text if age == text else source if age == source else age
             saved = text + Style(color=get("story-list--saved").color)
             styles = self._styles[key] = (text, saved, source, age)
         return styles

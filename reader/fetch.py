@@ -253,10 +253,10 @@ class Fetcher:
                     await freed.wait()
                     taken = take()
                 host, i = taken
-                if admit is not None:
-                    await admit()
                 if host is not None:
                     self._queued[host] -= 1
+                if admit is not None:
+                    await admit()
                 url, etag, last_modified = requests[i]
                 try:
                     result: FetchResult | Exception = await self._fetch_value(

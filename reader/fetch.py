@@ -149,7 +149,9 @@ class Fetcher:
             max_keepalive_connections=lim.max_connections,
         )
         transport = self._transport
-        if transport is None:
+        if transport is None and not _environment_proxies():
+            # (httpx applies HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY only to a client without a
+            # transport of ours: with a proxy set, every request goes through httpx's own.)
             transport = _FeedTransport(
                 lambda: httpx.AsyncHTTPTransport(
                     verify=_tls().context, http1=True, http2=False, limits=pool_limits
@@ -160,7 +162,7 @@ class Fetcher:
             http1=True,
             http2=False,
             follow_redirects=False,  # followed by hand: each hop is checked and counted
-            limits=pool_limits,  # for the proxies' transports; ours is made above
+            limits=pool_limits,  # for httpx's own transports (a proxy set); ours is made above
             timeout=httpx.Timeout(
                 connect=lim.connect_timeout,
                 read=lim.read_timeout,
@@ -626,6 +628,14 @@ class _FeedTransport:
             stream=_body_stream_type()(conn, read_timeout),
             extensions={"http_version": b"HTTP/" + event.http_version, "reason_phrase": event.reason},
         )
+
+
+def _environment_proxies() -> bool:
+    """Whether the environment names a proxy for http or https (``http_proxy``, ``HTTPS_PROXY``,
+    ``all_proxy``…), which httpx honours only when it makes the client's transport itself."""
+    import urllib.request
+
+    return any(scheme in ("http", "https", "all") for scheme in urllib.request.getproxies_environment())
 
 
 def _own_connection(request: httpx.Request) -> bool:

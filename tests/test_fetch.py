@@ -648,3 +648,34 @@ def test_a_ca_bundle_that_cannot_be_read_fails_the_https_fetch_not_the_fetcher(t
     missing = str(tmp_path / "no-such-bundle.pem")
     error = _fetch_in_a_new_process("https://127.0.0.1:9/feed.xml", SSL_CERT_FILE=missing)
     assert error == f"could not read the certificate authorities in {missing}: No such file or directory"
+
+
+# --- proxies from the environment ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+async def test_a_proxy_named_in_the_environment_is_used(server, clock, monkeypatch, variable):
+    """People behind a proxy set HTTP_PROXY; every fetch must go through it (the server here plays
+    the proxy: it receives the request with the whole URL as its target)."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv(variable, server.url("/"))
+    target = "http://feeds.example.invalid/feed.xml"  # .invalid never resolves: only a proxy reaches it
+    server.add(target, RSS)
+    async with Fetcher(FAST, clock=clock) as fetcher:
+        result = await fetcher.fetch(target)
+    assert result.error is None, result.error
+    assert result.body == RSS.encode()
+    assert [r.path for r in server.requests] == [target]
+
+
+async def test_no_proxy_in_the_environment_means_a_direct_connection(server, clock, monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    url = server.add("/direct.xml", RSS)
+    async with Fetcher(FAST, clock=clock) as fetcher:
+        result = await fetcher.fetch(url)
+    assert result.error is None and result.body == RSS.encode()
+    assert [r.path for r in server.requests] == ["/direct.xml"]

@@ -550,6 +550,9 @@ _LOGS = [0.0]  # _LOGS[n] is log(n + 1), for the IDF of every story
 _TF = [0.0] + [1.0 + math.log(c) for c in range(1, 256)]  # _TF[c] is 1 + log(c), for a term's count c
 
 
+_first = itemgetter(0)
+
+
 def _weigh(terms: dict[str, int], df: dict[str, int], groups: int) -> dict[str, float]:
     """TF-IDF of a story's VECTOR_TERMS heaviest terms, unit length; ``df`` counts the groups of
     the window that have each term. The light rest are words most stories have: they would only
@@ -564,7 +567,10 @@ def _weigh(terms: dict[str, int], df: dict[str, int], groups: int) -> dict[str, 
     except IndexError:  # a term said 256 times; else never (no term is in more groups than there are)
         weights = [((1.0 + log(c)) * (top - log(get(t, 0) + 1)), t) for t, c in terms.items()]
     if len(weights) > VECTOR_TERMS:
-        weights.sort(reverse=True)
+        # By weight alone: among equal weights (words of the lead said once, in no other story
+        # yet) the sort keeps reading order, so the first words of the text are kept, not the
+        # alphabetically last (the ship that named an event, "aurelia", lost to "went").
+        weights.sort(key=_first, reverse=True)
         del weights[VECTOR_TERMS:]
     norm = math.sqrt(sum([w * w for w, _ in weights]))
     return {t: w / norm for w, t in weights} if norm else {}

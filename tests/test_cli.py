@@ -217,7 +217,8 @@ def test_demo_with_a_command_runs_it_on_a_throw_away_demo_database(tmp_path):
     code, out, err = run(mine, "--demo", "groups")
     assert code == 0, err
     lines = out.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("3\t") and "Harbour Line" in lines[0]
+    assert len(lines) == 2 and lines[0].startswith("3\t") and "Harbour Line" in lines[0]
+    assert lines[1].startswith("2\t") and "coral reef" in lines[1]
     code, out, _ = run(mine, "--demo", "feeds")
     assert code == 0 and "demo.newsdesk.invalid" in out
     assert not mine.exists(), "--demo never opens, creates or changes the database of --db"

@@ -104,6 +104,19 @@ def test_one_event_told_by_three_feeds_in_different_words(loaded):
             assert not _shared_run(texts[i], texts[j], 12)
 
 
+def test_the_demo_groups_its_two_events_and_nothing_else(loaded):
+    """The module docstring promises two multi-source events: the tram vote (three feeds) and the
+    coral reef (a wire story and a podcast episode); the look-alike primaries stay apart."""
+    store, _ = loaded
+    groups = store.multi_source_groups()
+    titles = {g.feeds: [store.get_story(i).title for i in g.story_ids] for g in groups}
+    assert len(groups) == 2 and sorted(titles) == [2, 3], titles
+    assert all("Harbour Line" in store.get_story(i).text or "Eastmere" in store.get_story(i).text
+               for i in next(g for g in groups if g.feeds == 3).story_ids)
+    reef = titles[2]
+    assert any(t.startswith("Ep. 112") for t in reef) and any("coral reef at 1,100" in t for t in reef), reef
+
+
 def test_look_alike_stories_about_different_events(loaded):
     store, _ = loaded
     ohio = [s for s in stories(store) if "Ohio primary" in s.title]

@@ -3,6 +3,7 @@
 Run:  .venv/bin/python benchmarks/app.py [--db PATH] [--app auto|minimal|full|both] [--rounds N]
       [--phases j,n,m,G/g,/name,/word]   (only those keys: --app full --runs 1 --phases /name,/word)
       .venv/bin/python benchmarks/app.py --start-up [--runs N]    (newsdesk against newsboat)
+      .venv/bin/python benchmarks/app.py --search-cpu [--rounds N] (a search's CPU, headless)
 
 What is measured, end to end, through a real pseudo-terminal (120x36) with Textual's real driver:
 
@@ -16,6 +17,10 @@ What is measured, end to end, through a real pseudo-terminal (120x36) with Textu
   enter in the search box to the results on screen, for a name found in ~1% of the stories
   (/name) and for a common word found in ~23% (/word).
 - peak memory: the app process's own peak resident set (VmHWM), written by the child at exit.
+- --search-cpu: the full app headless (Pilot, no terminal), the CPU time of its main thread from
+  enter in the search box to the first frame composed after it, /name and /word as above: the
+  work a search's key costs, without the terminal's and the machine's noise in wall-clock time
+  (writing the frame to a terminal, ~0.5 ms, is not in it).
 
 The database (synthetic stories saved through Store.save_stories) is built once and cached; every
 run works on a fresh copy of it, so the keys of one run (n marks stories read) do not change the next.
@@ -491,6 +496,59 @@ class Terminal:
         os.close(self.master)
 
 
+def search_cpu(db: Path, rounds: int) -> dict[str, list[float]]:
+    """Main-thread CPU ms from enter to the first frame after it, per search (headless app)."""
+    import asyncio
+
+    from textual.app import App
+
+    from reader.ui.app import NewsdeskApp
+
+    marks: dict[str, float] = {}
+    real_display, real_on_key = App._display, App._on_key
+
+    def display(self, screen, renderable):
+        if renderable is not None and "key" in marks and "frame" not in marks:
+            marks["frame"] = time.thread_time()
+        return real_display(self, screen, renderable)
+
+    async def on_key(self, event) -> None:
+        if event.key == "enter" and marks.pop("armed", False):
+            marks["key"] = time.thread_time()
+        await real_on_key(self, event)
+
+    App._display, App._on_key = display, on_key
+    out: dict[str, list[float]] = {}
+
+    async def main(copy: Path) -> None:
+        app = NewsdeskApp(copy, clock=lambda: T0, freeze_gc=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.5)
+            names = [w for w in WIDE if w.isalpha()]
+            for label, words in (("/name", names), ("/word", WORDS)):
+                out[label] = []
+                for i in range(rounds):
+                    await pilot.press("slash", "ctrl+u", *words[i % len(words)])
+                    await pilot.pause(0.05)
+                    marks.clear()
+                    marks["armed"] = True
+                    await pilot.press("enter")
+                    for _ in range(200):
+                        if "frame" in marks:
+                            break
+                        await asyncio.sleep(0.01)
+                    out[label].append((marks["frame"] - marks["key"]) * 1000)
+                    await pilot.pause(0.1)  # the rest of the list and the counts arrive
+                    await pilot.press("escape")
+                    await pilot.pause(0.05)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / db.name
+        shutil.copyfile(db, copy)
+        asyncio.run(main(copy))
+    return out
+
+
 KEY_PHASES = ("j", "n", "m", "G/g")
 SEARCH_PHASES = ("/name", "/word")
 
@@ -552,6 +610,8 @@ def main() -> None:
                         help="which keys to time, comma-separated (default: all; e.g. --phases /name,/word)")
     parser.add_argument("--start-up", action="store_true",
                         help="time start-up to the first screen in tmux, newsdesk against newsboat")
+    parser.add_argument("--search-cpu", action="store_true",
+                        help="a search's main-thread CPU from enter to its first frame, headless (--rounds searches of each kind)")
     parser.add_argument("--child", choices=("minimal", "full"), help=argparse.SUPPRESS)
     parser.add_argument("--report", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -563,6 +623,13 @@ def main() -> None:
         build_db(args.db)
     if args.start_up:
         start_up(args.db, args.runs)
+        return
+    if args.search_cpu:
+        print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+        print("main-thread CPU from enter to the first frame, headless (no terminal write):")
+        for label, values in search_cpu(args.db, args.rounds).items():
+            print(f"{label:>6} {len(values):>4} searches: median {statistics.median(values):5.1f} ms, "
+                  f"min {min(values):5.1f}, max {max(values):5.1f}")
         return
     try:
         import reader.ui.app as app_module

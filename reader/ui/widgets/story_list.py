@@ -106,6 +106,12 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
+@lru_cache(maxsize=4096)
+def _source_cell(source: str, width: int) -> str:
+    """The feed column's text: a feed's name (or "3 sources") fitted once per width."""
+    return fit(source, width)
+
+
 def format_age(published: float, now: float) -> str:
     """How long ago, in at most six cells: now, 5m, 3h, 2d, 3w, then Mar 02, then the year."""
     seconds = now - published
@@ -1241,7 +1247,7 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         elif shape is not None:
             title = ("└ " if shape[1] else "├ ") + (title if source_width else f"{source}: {title}")
         if source_width:
-            runs += [(fit(source, source_width), source_style), ("  ", text_style)]
+            runs += [(_source_cell(source, source_width), source_style), ("  ", text_style)]
         if badge:
             runs += [(fit(title, title_width - len(badge) - 1), text_style), (" ", text_style), (badge, source_style)]
         else:

@@ -21,10 +21,11 @@ or starts a new one. A story joins a group when
 A story never joins a group that already holds its feed, except by rule 1; but when a new story
 fits two groups whose centroids are alike (MERGE_GROUPS; MERGE_SHARED_FEED if they have a feed in
 common), neither names a place that the other never does, and the story does not conflict with the
-story that pointed it at the second, the two were one event all along and are merged. A wrong merge hides a story and a missed one only shows a line twice, so the
-thresholds, and every shortcut taken for speed, lean towards missing. The thresholds were chosen
-on the first half (by time) of the labelled headlines in ``../shared/corpus/clusters/`` and
-checked on the second half (``benchmarks/eval_groups.py``, results in docs/quality.md).
+story that pointed it at the second, the two were one event all along and are merged. A wrong
+merge hides a story and a missed one only shows a line twice, so the thresholds, and every
+shortcut taken for speed, lean towards missing. The thresholds were chosen on the first half (by
+time) of the labelled headlines in ``../shared/corpus/clusters/`` and checked on the second half
+(``benchmarks/eval_groups.py``, results in docs/quality.md).
 
 Incremental: each story's weighted term vector is stored beside its group. A call loads only the
 grouped stories within WINDOW_S of the new ones (document frequencies are counted over them, in
@@ -35,11 +36,12 @@ meanwhile. Nothing reads the whole history. The work per story is bounded whatev
 story probes at most PROBE_TERMS of its names and PROBE_BUDGET stories, scores SCORE_TOP groups
 (its own feed's stories apart, and only once it joins a group: they can only point at a group to
 merge with) and looks at COPY_PROBE copies; a group's counts are added up as it grows, never
-recounted; a merge moves the smaller group. The window is kept in few objects (tuples, arrays)
-for Python's cycle collector, which walks every container object again at each full collection. Stories stored before grouping existed are grouped PENDING_BATCH at a
-time, at the end of each refresh (``group_pending``). What grouping reads in a story depends on the
-story alone (``story_features``): a refresh reads it in its parser processes and passes it in.
-Timing: ``benchmarks/groups.py``.
+recounted; a merge moves the smaller group. The window is kept in few objects (tuples, arrays) for
+Python's cycle collector, which walks every container object again at each full collection.
+Stories stored before grouping existed are grouped PENDING_BATCH at a time, at the end of each
+refresh (``group_pending``). What grouping reads in a story depends on the story alone
+(``story_features``): a refresh reads it in its parser processes and passes it in. Timing:
+``benchmarks/groups.py``.
 
 Pure Python; the SQL is in ``reader.store``.
 """

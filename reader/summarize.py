@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 __all__ = ["bullets", "clean_text", "lead_sentences", "split_sentences"]
 
 # A longer sentence is skipped, never cut. The issue asks for "at most ~35 words": 40 is the top of
-# that "~"; in the panel (40 cells a line at 120 columns) it costs one line more than 35 words.
+# that "~"; in the panel it costs a reader one line more than 35 words (docs/quality.md).
 MAX_WORDS = 40
 MIN_WORDS = 6  # shorter ones are captions, labels and fragments more often than statements
 LABEL_WORDS = 15  # a line on its own this short without a full stop is a heading or a caption

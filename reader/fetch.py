@@ -465,6 +465,9 @@ class Fetcher:
         import httpx
 
         host = _host(url)
+        proxy = _proxy_for(url)
+        if proxy is not None and isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+            host = f"the proxy {_host(proxy)}"  # the connection that failed was to the proxy
         if isinstance(exc, httpx.ConnectTimeout):
             return f"timed out after {self.limits.connect_timeout:g} s connecting to {host}"
         if isinstance(exc, httpx.ReadTimeout):
@@ -636,6 +639,23 @@ def _environment_proxies() -> bool:
     import urllib.request
 
     return any(scheme in ("http", "https", "all") for scheme in urllib.request.getproxies_environment())
+
+
+def _proxy_for(url: str) -> str | None:
+    """The proxy the environment names for ``url`` (as httpx picks it: by scheme, else
+    ``all_proxy``, unless ``no_proxy`` covers the host), or None."""
+    import urllib.request
+
+    proxies = urllib.request.getproxies_environment()
+    if not proxies:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if urllib.request.proxy_bypass_environment(parts.hostname or "", proxies):
+        return None
+    return proxies.get(parts.scheme.lower()) or proxies.get("all")
 
 
 def _own_connection(request: httpx.Request) -> bool:

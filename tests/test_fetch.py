@@ -679,3 +679,17 @@ async def test_no_proxy_in_the_environment_means_a_direct_connection(server, clo
         result = await fetcher.fetch(url)
     assert result.error is None and result.body == RSS.encode()
     assert [r.path for r in server.requests] == ["/direct.xml"]
+
+
+async def test_a_proxy_that_refuses_is_named_in_the_error(clock, monkeypatch):
+    """The connection that failed was to the proxy, not to the feed's server: say so."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    with socket.socket() as s:  # a port that nobody listens on once closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    async with Fetcher(FAST, clock=clock) as fetcher:
+        result = await fetcher.fetch("http://feeds.example.invalid/feed.xml")
+    assert result.error == f"connection refused by the proxy 127.0.0.1:{port}"

@@ -588,9 +588,7 @@ def _decode_vector(value: str) -> dict[str, float]:
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b.get(t, 0.0) for t, w in a.items())
+    return sum([a[t] * b[t] for t in a.keys() & b.keys()])  # (the smaller one is walked)
 
 
 # -- the window of recent stories ----------------------------------------------------------------
@@ -656,8 +654,10 @@ class _Group:
 
     def likeness(self, vector: dict[str, float]) -> float:
         norm = self.centroid_norm()
-        get = self.centroid.get
-        return sum([w * get(t, 0.0) for t, w in vector.items()]) / norm if norm else 0.0
+        if not norm:
+            return 0.0
+        centroid = self.centroid
+        return sum([vector[t] * centroid[t] for t in vector.keys() & centroid.keys()]) / norm
 
 
 def _alike(a: _Group, b: _Group) -> float:
@@ -823,7 +823,7 @@ def _scores(
         for item, weight in zip(*postings[t]):
             if item.feed_id != feed_id:
                 found[item] = found.get(item, 0.0) + w * weight
-    tail = [(t, w) for t, w in vector.items() if t not in walked]
+    tail = {t: w for t, w in vector.items() if t not in walked}
     # The most the tail can add (Cauchy-Schwarz): its norm; the vector has unit length.
     bound = math.sqrt(max(0.0, 1.0 - sum([vector[t] ** 2 for t in walked])))
     scores: dict[_Item, float | None] = {}
@@ -839,8 +839,8 @@ def _scores(
             elif _conflict(marks, item.marks):
                 scores[item] = None  # never joined, never a pointer to a merge: no cosine needed
             else:
-                get = item.vector.get
-                scores[item] = partial + sum([w * get(t, 0.0) for t, w in tail])
+                theirs = item.vector
+                scores[item] = partial + sum([tail[t] * theirs[t] for t in tail.keys() & theirs.keys()])
     if later or feed_id is not None and walked:
         def complete() -> dict[_Item, float | None]:
             mine: dict[_Item, float] = {}
@@ -850,8 +850,8 @@ def _scores(
                         mine[item] = mine.get(item, 0.0) + w * weight
             for item, partial in itertools.chain(later, _best_of_groups(mine)):
                 if partial + bound >= threshold and not _conflict(marks, item.marks):
-                    get = item.vector.get
-                    scores[item] = partial + sum([w * get(t, 0.0) for t, w in tail])
+                    theirs = item.vector
+                    scores[item] = partial + sum([tail[t] * theirs[t] for t in tail.keys() & theirs.keys()])
             return scores
 
         return scores, complete

@@ -49,6 +49,8 @@ BATCH_STORIES = 2_000
 # Feeds fetched (or being fetched) but not yet stored, at most: when storing falls behind, fetching
 # waits instead of piling parsed stories up in memory.
 MAX_AHEAD = 128
+# Adding a web page: the feeds it advertises that are tried, in its order, until one can be read.
+DISCOVERED_TRIED = 5
 
 
 class AddFeedError(Exception):
@@ -510,28 +512,48 @@ def normalise_url(text: str) -> str:
 
 
 async def _find_feed(url: str, fetcher: Fetcher) -> tuple[str, FetchResult, ParsedFeed]:
-    """Fetch what the user gave; when it is a web page, follow its first advertised feed."""
+    """Fetch what the user gave; when it is a web page, follow the feeds it advertises, in the
+    page's order, and take the first that can be read (at most DISCOVERED_TRIED of them)."""
     from reader.discover import find_feed_links, looks_like_html
 
     fetched = await fetcher.fetch(url)
     if fetched.error:
         raise AddFeedError(f"could not fetch {url}: {fetched.error}")
     body = fetched.body or b""
-    if looks_like_html(body, fetched.content_type):
-        links = find_feed_links(body, fetched.final_url or url, charset=fetched.charset)
-        if not links:
-            raise AddFeedError(f"no feed found: {url} is a web page that does not link to a feed")
-        feed_url = links[0].url
-        fetched = await fetcher.fetch(feed_url)
+    if not looks_like_html(body, fetched.content_type):
+        feed_url, parsed = await _parse_fetched(fetched)
+        if parsed.error:
+            raise AddFeedError(f"{feed_url}: {parsed.error}")
+        return feed_url, fetched, parsed
+    links = find_feed_links(body, fetched.final_url or url, charset=fetched.charset)
+    if not links:
+        raise AddFeedError(f"no feed found: {url} is a web page that does not link to a feed")
+    failures = []
+    # The first is the site's main feed by convention; a dead or broken one (a plugin's leftover
+    # link) must not hide the good one after it.
+    for link in links[:DISCOVERED_TRIED]:
+        fetched = await fetcher.fetch(link.url)
         if fetched.error:
-            raise AddFeedError(f"the page links to {feed_url}, but fetching it failed: {fetched.error}")
+            failures.append((link.url, f"fetching it failed: {fetched.error}"))
+            continue
+        feed_url, parsed = await _parse_fetched(fetched)
+        if parsed.error:
+            failures.append((link.url, f"reading it failed: {parsed.error}"))
+            continue
+        return feed_url, fetched, parsed
+    if len(failures) == 1:
+        raise AddFeedError(f"the page links to {failures[0][0]}, but {failures[0][1]}")
+    tried = "; ".join(f"{feed_url}: {why}" for feed_url, why in failures)
+    raise AddFeedError(f"the page links to {len(links)} feeds, and none of the {len(failures)} tried"
+                       f" could be read ({tried})")
+
+
+async def _parse_fetched(fetched: FetchResult) -> tuple[str, ParsedFeed]:
     feed_url = fetched.permanent_redirect or fetched.url
     parsed = await asyncio.to_thread(
         parse_feed, fetched.body or b"", fetched.final_url or feed_url, fetched.content_type, fetched.charset
     )
-    if parsed.error:
-        raise AddFeedError(f"{feed_url}: {parsed.error}")
-    return feed_url, fetched, parsed
+    return feed_url, parsed
 
 
 def add_feed_from_url(

@@ -194,6 +194,55 @@ def test_add_a_web_page_discovers_its_feed(server, db_path, clock):
     feed, result = add_feed_from_url(db_path, page, clock=clock, limits=FAST)
     assert feed.url == feed_url and result.new == 1
 
+def _page_linking(server, *hrefs: str) -> str:
+    links = "".join(f'<link rel="alternate" type="application/rss+xml" href="{h}">' for h in hrefs)
+    return server.add("/site/", f"<html><head><title>Site</title>{links}</head><body>Hi</body></html>",
+                      content_type="text/html")
+
+
+def test_add_a_page_whose_first_feed_is_dead_takes_the_next_that_reads(server, db_path, clock):
+    server.add("/site/gone.xml", "", status=404)
+    server.add("/site/page.xml", "<html><body>a page, not a feed</body></html>", content_type="text/html")
+    good = server.add("/site/good.xml", rss("The Good Feed", [("g1", "Post")]))
+    page = _page_linking(server, "gone.xml", "page.xml", "good.xml")
+    feed, result = add_feed_from_url(db_path, page, clock=clock, limits=FAST)
+    assert feed.url == good and feed.title == "The Good Feed" and result.new == 1
+    assert [len(server.requests_for(p)) for p in ("/site/gone.xml", "/site/page.xml", "/site/good.xml")] == [1, 1, 1]
+    with Store(db_path) as s:
+        assert [f.url for f in s.list_feeds()] == [good]
+
+
+def test_add_a_page_whose_feeds_all_fail_names_each_and_adds_nothing(server, db_path, clock):
+    server.add("/site/gone.xml", "", status=404)
+    server.add("/site/page.xml", "<html><body>a page, not a feed</body></html>", content_type="text/html")
+    page = _page_linking(server, "gone.xml", "page.xml")
+    with pytest.raises(AddFeedError) as raised:
+        add_feed_from_url(db_path, page, clock=clock, limits=FAST)
+    message = str(raised.value)
+    assert message.startswith("the page links to 2 feeds, and none of the 2 tried could be read")
+    assert "gone.xml: fetching it failed: HTTP 404" in message and "page.xml: reading it failed: not a feed" in message
+    with Store(db_path) as s:
+        assert s.list_feeds() == []
+
+
+def test_add_a_page_tries_at_most_a_few_of_its_feeds(server, db_path, clock):
+    import reader.refresh
+
+    hrefs = [f"dead{i}.xml" for i in range(reader.refresh.DISCOVERED_TRIED + 3)]
+    for h in hrefs:
+        server.add(f"/site/{h}", "", status=404)
+    page = _page_linking(server, *hrefs)
+    with pytest.raises(AddFeedError, match=f"links to {len(hrefs)} feeds, and none of the {reader.refresh.DISCOVERED_TRIED} tried"):
+        add_feed_from_url(db_path, page, clock=clock, limits=FAST)
+    assert sum(len(server.requests_for(f"/site/{h}")) for h in hrefs) == reader.refresh.DISCOVERED_TRIED
+
+
+def test_add_a_page_whose_only_feed_is_dead_says_so(server, db_path, clock):
+    server.add("/site/gone.xml", "", status=404)
+    with pytest.raises(AddFeedError, match=r"^the page links to http://\S+/site/gone.xml, but fetching it failed: HTTP 404"):
+        add_feed_from_url(db_path, _page_linking(server, "gone.xml"), clock=clock, limits=FAST)
+
+
 
 @pytest.mark.parametrize("body,message", [
     ("<html><head><title>No feeds</title></head><body>nothing</body></html>", "no feed found"),

@@ -1044,6 +1044,12 @@ class Store:
         )
         return [r[0] for r in self.conn.execute(sql, params)]
 
+    def data_version(self) -> tuple[int, int]:
+        """A token that changes whenever the data may have: a commit by another connection
+        (``PRAGMA data_version``) or a change through this one. Equal tokens taken on this
+        connection mean that what another connection read between them is still true here."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes
+
     def _matches_more_than(self, match: str, n: int) -> bool:
         """Whether the search index holds more than ``n`` matches (it stops counting past that)."""
         # The last word as a whole word first: its matches are some of the prefix's, and FTS5 stops

@@ -1080,6 +1080,14 @@ class NewsdeskApp(App[None]):
         search.value = self.view.query or ""
         search.focus()
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "search":
+            return
+        event.stop()
+        query = event.value.strip()
+        if query:  # its first stories read while it is typed: enter then only draws them
+            self.stories.prepare(StoryFilter("all", query=query))
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "search":
             return

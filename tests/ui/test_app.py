@@ -200,6 +200,24 @@ async def test_search_and_escape_leaves_it(make_app, check):
         assert app.stories.row_count == 8
 
 
+async def test_a_search_is_read_while_it_is_typed(make_app, check, monkeypatch):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"festival")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        asked = []
+        real = app.store.story_ids
+        monkeypatch.setattr(app.store, "story_ids", lambda *a, **kw: asked.append(a) or real(*a, **kw))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert asked == [], "enter finds the results read while the word was typed"
+        assert app.stories.row_count == 1 and current_uid(app, check) == "c1"
+        await pilot.press("escape", "slash", "ctrl+u", *"harbour", "enter")  # enter at once: read then
+        await pilot.pause()
+        assert app.view.query == "harbour" and app.stories.row_count == 8
+
+
 async def test_search_header_counts_unread_matches_off_the_key_path(make_app, check):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

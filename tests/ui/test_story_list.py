@@ -9,6 +9,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 
 from reader.models import ParsedStory, StoryFilter
+from reader.store import Store
 from reader.ui.widgets.story_list import SEARCH_WINDOW, StoryList, fit, format_age, one_line
 from tests.conftest import T0
 from tests.ui.conftest import group
@@ -653,3 +654,69 @@ async def test_the_cursor_row_of_one_colour_is_one_segment(store, clock):
         cursor = list(widget.render_line(0))  # unread, under the focused cursor: its colours win
         assert len({segment.style for segment in cursor}) == 1 and len(cursor) == 1, cursor
         assert len(list(widget.render_line(1))) > 1  # unread, not under the cursor: coloured columns
+
+
+def spy_story_ids(store, monkeypatch) -> list[StoryFilter]:
+    """Wrap ``store.story_ids``; the returned list grows by the filter of each call."""
+    asked: list[StoryFilter] = []
+    real = store.story_ids
+
+    def story_ids(flt=StoryFilter(), *args, **kwargs):
+        asked.append(flt)
+        return real(flt, *args, **kwargs)
+
+    monkeypatch.setattr(store, "story_ids", story_ids)
+    return asked
+
+
+async def test_a_prepared_search_is_listed_from_what_a_worker_read(store, clock, monkeypatch):
+    event, newest_first = big_search(store)
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        await pilot.pause()
+        widget.prepare(StoryFilter(query="tra"))  # typed on before the first was read: only the last is kept
+        widget.prepare(StoryFilter(query="tram"))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        asked, fetched = spy_story_ids(store, monkeypatch), count_fetches(store, monkeypatch)
+        widget.load(StoryFilter(query="tram"))
+        drawn = lines(widget)
+        window = widget.row_count
+        assert asked == [] and fetched == [], "ids and rows come from the worker, not from the key"
+        assert SEARCH_WINDOW <= window < 300 and not widget.complete
+        assert list(widget.story_ids) == newest_first[:window]
+        assert drawn[0].split()[1:4] == ["A", "Tram", "0"] and drawn[5].split()[1:4] == ["A", "Tram", "5"]
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert widget.complete and widget.story_count == 301 and widget.event_at(1)[0] == event
+        widget.load(StoryFilter(query="tram"))  # prepared once, used once: the database is asked again
+        assert asked == [StoryFilter(query="tram")]
+
+
+async def test_a_prepared_search_is_read_again_once_the_database_changed(store, db_path, clock):
+    _, newest_first = big_search(store)
+    app = ListApp(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(StoryList)
+        await pilot.pause()
+        widget.prepare(StoryFilter(query="tram"))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        with Store(db_path, clock=clock) as refresh:  # another connection stores a newer story
+            feed = refresh.list_feeds()[0]
+            refresh.save_stories(feed.id, [ParsedStory(uid="new", title="Tram news", published=T0 + 60,
+                                                       content_hash="h")])
+            refresh.index_pending()
+        widget.load(StoryFilter(query="tram"))
+        await pilot.pause()
+        assert widget.current_row.title == "Tram news"
+        widget.load(StoryFilter())
+        widget.prepare(StoryFilter(query="tram"))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        newest = store.story_ids(StoryFilter(query="tram"), 1, newest_first=True)[0]
+        store.mark_read([newest])  # through the list's own connection
+        widget.load(StoryFilter(query="tram"))
+        await pilot.pause()
+        assert widget.current_row.read and lines(widget)[0][:3] == "   "

@@ -17,7 +17,8 @@ Public API (the app embeds this widget and binds the keys):
 - ``empty_message``: the line shown when the filter selects nothing
 - a search is listed newest first, like every view; with many matches its first ``SEARCH_WINDOW``
   stories are listed at once and the rest, with ``story_count`` (None meanwhile), come from a
-  worker, after which ``StoryList.Listed`` is posted
+  worker, after which ``StoryList.Listed`` is posted; ``prepare(flt)`` reads a search's first
+  stories in a worker while it is typed, and ``load(flt)`` uses them if the database is unchanged
 - events told by several feeds (``collapse_events``, on by default) are listed once, on the line of
   their newest listed story, with "N sources" ("×N" in a narrow list); ``toggle_event()``,
   ``expand_event()``, ``collapse_event()`` show or fold their other stories under it;
@@ -235,6 +236,25 @@ class ListScrollBar(ScrollBar):
         self._drawn.clear()
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A search's first stories read ahead by a worker (``StoryList.prepare``)."""
+
+    flt: StoryFilter
+    window: int  # how many were asked for (one more is read, to know whether there are more)
+    version: tuple  # the database's ``data_version`` when they were asked for
+    collapse: bool  # whether events were to be folded (``events`` read)
+    ids: list[int]
+    events: list[tuple[int, int, int]]  # ``event_rows`` of the first ``window`` ids
+    rows: list[StoryRow]  # the rows of the first ``window`` ids
+
+    def answers(self, flt: StoryFilter, window: int, collapse: bool, store: Store) -> bool:
+        """Whether these hold the first ``window`` stories of ``flt`` in ``store`` as it is now
+        (the newest first, so the first ``window`` of a longer answer are those)."""
+        return (flt == self.flt and window <= self.window and collapse == self.collapse
+                and store.data_version() == self.version)
+
+
 _GONE = object()  # a cached "this id no longer exists", so a deleted story is not fetched again
 _UNKNOWN = object()  # "the store cannot say where the next unread story is": scan the list
 
@@ -373,6 +393,9 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         self._last_pending = False  # G before a search's end was known: go there once it is
         self._heads: set[int] = set()  # each event's first listed story
         self._member_read: dict[int, bool] = {}  # read state of events' stories, fetched as needed
+        self._prepared: _Prepared | None = None  # a search's first stories, read before it is listed
+        self._prepare_wanted: tuple | None = None  # the search to read next (prepare)
+        self._preparing = False  # a worker is reading one
 
     # -- state ------------------------------------------------------------------------------
 
@@ -630,9 +653,18 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         enabled = gc.isenabled()
         gc.disable()
         try:
-            ids = self._first_ids(flt, keep_story_id, old_index if same_filter else 0, whole)
+            ids, prepared = self._first_ids(flt, keep_story_id, old_index if same_filter else 0, whole)
             self._story_count = len(ids) if self._complete else None
-            self._ids = self._fold(flt, ids)
+            events = None
+            if prepared is not None:  # read for as many stories as were asked for, maybe more
+                listed = set(ids)
+                events = [r for r in prepared.events if r[0] in listed]
+            self._ids = self._fold(flt, ids, events)
+            if prepared is not None:
+                for row in prepared.rows:
+                    self._rows.set(row.id, row)
+                    if row.id in self._event:  # an event's line shows whether any of its stories is unread
+                        self._member_read[row.id] = row.read
             group = self._event.get(keep_story_id) if keep_story_id is not None else None
             if group is not None and keep_story_id not in self._heads and group not in self._expanded:
                 # A newer story joined the event of the one being read: unfold it, so the cursor
@@ -670,19 +702,88 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
             # the first screen goes out first; the rest is listed while it is looked at
             self.call_after_refresh(self._list_rest, self._rest_token)
 
-    def _first_ids(self, flt: StoryFilter, keep_story_id: int | None, keep_index: int, whole: bool) -> list[int]:
+    def _first_ids(self, flt: StoryFilter, keep_story_id: int | None, keep_index: int,
+                   whole: bool) -> tuple[list[int], "_Prepared | None"]:
         """The ids to list now: all of them, or a big search's newest (``_complete`` False) when
-        the story or row to keep is among them."""
-        if flt.query is None or whole or str(self.store.path) == ":memory:":  # a worker could not open that
-            return self.store.story_ids(flt, newest_first=True)
-        window = max(SEARCH_WINDOW, SEARCH_SCREENS * self._page_height())
-        ids = self.store.story_ids(flt, window + 1, newest_first=True)
+        the story or row to keep is among them; with what ``prepare`` read of them, if it is
+        still true."""
+        prepared, self._prepared = self._prepared, None
+        if flt.query is None or whole or not self._can_work:
+            return self.store.story_ids(flt, newest_first=True), None
+        window = self._search_window()
+        if prepared is not None and not prepared.answers(flt, window, self.collapse_events, self.store):
+            prepared = None
+        if prepared is not None:
+            ids = prepared.ids[: window + 1]
+        else:
+            ids = self.store.story_ids(flt, window + 1, newest_first=True)
         if len(ids) <= window:
-            return ids
+            return ids, prepared
         if keep_index >= window or (keep_story_id is not None and keep_story_id not in ids[:window]):
-            return self.store.story_ids(flt, newest_first=True)  # the cursor's story is further down
+            return self.store.story_ids(flt, newest_first=True), None  # the cursor's story is further down
         self._complete = False
-        return ids[:window]
+        return ids[:window], prepared
+
+    @property
+    def _can_work(self) -> bool:
+        """Whether a worker can open the list's database (not an in-memory one)."""
+        return str(self.store.path) != ":memory:"
+
+    def _search_window(self, height: int | None = None) -> int:
+        """How many of a big search's newest stories are listed at once."""
+        return max(SEARCH_WINDOW, SEARCH_SCREENS * (self._page_height() if height is None else height))
+
+    # -- preparing a search -----------------------------------------------------------------
+
+    def prepare(self, flt: StoryFilter) -> None:
+        """Read the first stories of a search about to be listed (what is being typed in the
+        search box) in a worker, so that ``load(flt)`` finds them ready instead of waiting for
+        the database (2-4 ms of a search's key at 100,000 stories). Only the latest filter asked
+        for is read; its answer is used only if nothing was written to the database since."""
+        if flt.query is None or not self._can_work or not self.is_mounted:
+            return
+        # As tall as the list may grow (the search box hides): the screen's height.
+        window = self._search_window(max(self._page_height(), self.app.size.height))
+        self._prepare_wanted = (flt, window, self.store.data_version(), self.collapse_events)
+        if not self._preparing:
+            self._start_prepare()
+
+    def _start_prepare(self) -> None:
+        wanted, self._prepare_wanted = self._prepare_wanted, None
+        if wanted is None:
+            return
+        self._preparing = True
+        self.run_worker(partial(self._read_first, *wanted), thread=True, group="story-list-prepare",
+                        exit_on_error=False)
+
+    def _read_first(self, flt: StoryFilter, window: int, version: tuple, collapse: bool) -> None:
+        """In a worker: a search's first ``window`` (+1) stories, their events and their rows."""
+        prepared = None
+        try:
+            with Store(self.store.path, clock=self.store.clock) as store:
+                ids = store.story_ids(flt, window + 1, newest_first=True)
+                first = ids[:window]
+                events = event_rows(store, flt, first) if collapse and first else []
+                prepared = _Prepared(flt, window, version, collapse, ids, events, store.story_rows(first))
+        except Exception:  # noqa: BLE001 - the search is then read when it is listed
+            pass
+        finally:
+            self.post_message(self._FirstRead(prepared))
+
+    class _FirstRead(Message, bubble=False):
+        """A worker's answer to ``prepare`` (None when it failed)."""
+
+        def __init__(self, prepared: "_Prepared | None") -> None:
+            super().__init__()
+            self.prepared = prepared
+
+    def _on_story_list__first_read(self, message: "StoryList._FirstRead") -> None:
+        message.stop()
+        self._preparing = False
+        if self._prepare_wanted is not None:
+            self._start_prepare()  # typed on meanwhile: only the newest is wanted
+        else:
+            self._prepared = message.prepared
 
     def _complete_now(self) -> None:
         """List a search's rest here and now (a key needs it before the worker is done)."""

@@ -534,18 +534,18 @@ async def _find_feed(url: str, fetcher: Fetcher) -> tuple[str, FetchResult, Pars
     for link in links[:DISCOVERED_TRIED]:
         fetched = await fetcher.fetch(link.url)
         if fetched.error:
-            failures.append((link.url, f"fetching it failed: {fetched.error}"))
+            failures.append((link.url, fetched.error))
             continue
         feed_url, parsed = await _parse_fetched(fetched)
         if parsed.error:
-            failures.append((link.url, f"reading it failed: {parsed.error}"))
+            failures.append((link.url, parsed.error))
             continue
         return feed_url, fetched, parsed
     if len(failures) == 1:
-        raise AddFeedError(f"the page links to {failures[0][0]}, but {failures[0][1]}")
-    tried = "; ".join(f"{feed_url}: {why}" for feed_url, why in failures)
-    raise AddFeedError(f"the page links to {len(links)} feeds, and none of the {len(failures)} tried"
-                       f" could be read ({tried})")
+        raise AddFeedError(f"the page links to {failures[0][0]}, which could not be read: {failures[0][1]}")
+    tried = "; ".join(f"{feed_url} ({why})" for feed_url, why in failures)
+    of_them = f" (of {len(links)})" if len(links) > len(failures) else ""
+    raise AddFeedError(f"none of the {len(failures)} feeds the page links to{of_them} could be read: {tried}")
 
 
 async def _parse_fetched(fetched: FetchResult) -> tuple[str, ParsedFeed]:

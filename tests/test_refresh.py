@@ -219,8 +219,8 @@ def test_add_a_page_whose_feeds_all_fail_names_each_and_adds_nothing(server, db_
     with pytest.raises(AddFeedError) as raised:
         add_feed_from_url(db_path, page, clock=clock, limits=FAST)
     message = str(raised.value)
-    assert message.startswith("the page links to 2 feeds, and none of the 2 tried could be read")
-    assert "gone.xml: fetching it failed: HTTP 404" in message and "page.xml: reading it failed: not a feed" in message
+    assert message.startswith("none of the 2 feeds the page links to could be read: ")
+    assert "gone.xml (HTTP 404" in message and "page.xml (not a feed" in message
     with Store(db_path) as s:
         assert s.list_feeds() == []
 
@@ -232,14 +232,14 @@ def test_add_a_page_tries_at_most_a_few_of_its_feeds(server, db_path, clock):
     for h in hrefs:
         server.add(f"/site/{h}", "", status=404)
     page = _page_linking(server, *hrefs)
-    with pytest.raises(AddFeedError, match=f"links to {len(hrefs)} feeds, and none of the {reader.refresh.DISCOVERED_TRIED} tried"):
+    with pytest.raises(AddFeedError, match=rf"none of the {reader.refresh.DISCOVERED_TRIED} feeds the page links to \(of {len(hrefs)}\) could be read"):
         add_feed_from_url(db_path, page, clock=clock, limits=FAST)
     assert sum(len(server.requests_for(f"/site/{h}")) for h in hrefs) == reader.refresh.DISCOVERED_TRIED
 
 
 def test_add_a_page_whose_only_feed_is_dead_says_so(server, db_path, clock):
     server.add("/site/gone.xml", "", status=404)
-    with pytest.raises(AddFeedError, match=r"^the page links to http://\S+/site/gone.xml, but fetching it failed: HTTP 404"):
+    with pytest.raises(AddFeedError, match=r"^the page links to http://\S+/site/gone.xml, which could not be read: HTTP 404"):
         add_feed_from_url(db_path, _page_linking(server, "gone.xml"), clock=clock, limits=FAST)
 
 

@@ -1257,13 +1257,18 @@ class NewsdeskApp(App[None]):
     # -- feeds ------------------------------------------------------------------------------
 
     def action_add_feed(self) -> None:
-        self.push_screen(AddFeedScreen(), self._add_feed_answer)
+        self.push_screen(AddFeedScreen(self._add_feed_requested))
 
-    def _add_feed_answer(self, request: AddFeedRequest | None) -> None:
-        if request is None:
-            return
-        self.notify(f"Adding {safe_url(request.url)}…", markup=False, timeout=3)
+    def _add_feed_requested(self, request: AddFeedRequest) -> None:
         self.run_add_feed(request.url, request.folder)
+
+    def _adding_dialog(self, url: str | None = None) -> AddFeedScreen | None:
+        """The add dialog on top, waiting for a feed (``url``'s, when given) to be added."""
+        screen = self.screen
+        if isinstance(screen, AddFeedScreen) and screen.waiting is not None:
+            if url is None or screen.waiting.url == url:
+                return screen
+        return None
 
     @work(thread=True, group="add-feed")
     def run_add_feed(self, url: str, folder: str | None) -> None:
@@ -1283,6 +1288,9 @@ class NewsdeskApp(App[None]):
         self.post_message(FeedAdded(feed, result))
 
     def on_feed_added(self, message: FeedAdded) -> None:
+        dialog = self._adding_dialog()
+        if dialog is not None:
+            dialog.added()
         self.reload_sidebar()
         self.load_view(StoryFilter(self.view.state, feed_id=message.feed.id))
         error = getattr(message.result, "error", None)
@@ -1292,6 +1300,10 @@ class NewsdeskApp(App[None]):
         self.notify(text, markup=False, severity="warning" if error else "information")
 
     def on_feed_add_failed(self, message: FeedAddFailed) -> None:
+        dialog = self._adding_dialog(message.url)
+        if dialog is not None:  # told where it was asked, with the address still there to correct
+            dialog.failed(one_line(message.error))
+            return
         self.notify(f"Could not add {safe_url(message.url)}: {one_line(message.error)}", severity="error", markup=False, timeout=8)
 
     def action_remove_feed(self) -> None:

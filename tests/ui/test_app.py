@@ -371,14 +371,54 @@ async def test_a_adds_a_feed_through_the_dialog(make_app, check, monkeypatch, cl
         assert app.stories.row_count == 1
 
 
-async def test_add_feed_failure_is_told(make_app, monkeypatch):
+async def test_add_feed_failure_is_told_in_the_dialog_with_the_address_kept(make_app, monkeypatch, check):
+    calls = []
+
+    def add_second_time(db_path, url, folder=None, **kwargs):
+        calls.append(url)
+        if len(calls) == 1:
+            raise AddFeedError("no feed found: x.example is a web page that does not link to a feed")
+        with Store(db_path) as store:
+            return store.add_feed("https://x.example/feed.xml", title="X", folder=folder), None
+
+    fake_refresh_module(monkeypatch, add_feed_from_url=add_second_time)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", *"x.example", "enter", *"Later", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, AddFeedScreen)  # still open: nothing typed is lost
+        status = str(dialog.query_one("#add-status").render())
+        assert status.startswith("Could not add it: no feed found") and dialog.query_one("#add-status").has_class("-error")
+        assert dialog.query_one("#add-url").value == "x.example" and dialog.query_one("#add-folder").value == "Later"
+        assert not any("no feed found" in n.message for n in app._notifications)
+        # corrected (here: the same address, which works the second time) and added: the dialog closes
+        await pilot.click("#add-ok")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert calls == ["x.example", "x.example"]
+        assert not isinstance(app.screen, AddFeedScreen)
+        assert check.feed_by_url("https://x.example/feed.xml").folder == "Later"
+
+
+async def test_add_feed_failure_after_the_dialog_closed_is_a_notification(make_app, monkeypatch):
+    import threading
+
+    closed = threading.Event()
+
     def failing(db_path, url, folder=None, **kwargs):
+        closed.wait(10)  # fails only once the dialog is gone
         raise AddFeedError("no feed found at that page")
 
     fake_refresh_module(monkeypatch, add_feed_from_url=failing)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a", *"x.example", "enter", "enter")
+        assert isinstance(app.screen, AddFeedScreen) and app.screen.waiting is not None
+        await pilot.press("escape")  # while it is being added
+        assert not isinstance(app.screen, AddFeedScreen)
+        closed.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert any("no feed found" in n.message for n in app._notifications)

@@ -4,10 +4,11 @@ first-run choice."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
@@ -20,23 +21,35 @@ class AddFeedRequest:
     folder: str | None
 
 
-class AddFeedScreen(ModalScreen[AddFeedRequest | None]):
-    """Ask for a feed URL (or a web page that links to one) and an optional folder."""
+class AddFeedScreen(ModalScreen[None]):
+    """Ask for a feed URL (or a web page that links to one) and an optional folder.
+
+    The dialog stays open while the feed is added (``submit`` starts that, in the background):
+    ``added()`` closes it, ``failed(reason)`` says why in it, with what was typed still there to
+    correct. Escape closes it at any time; a feed still being added is added all the same."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
+    def __init__(self, submit: Callable[[AddFeedRequest], None]) -> None:
+        super().__init__()
+        self._submit_request = submit
+        self.waiting: AddFeedRequest | None = None  # being added
+
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="add-feed-dialog"):
+        # It scrolls: a long reason for a failure must not push the buttons off a small screen.
+        with VerticalScroll(classes="dialog", id="add-feed-dialog"):
             yield Static(Content.assemble(("Add a feed", "bold")), classes="dialog-title")
             yield Static(Content("The feed's URL, or a web page that links to its feed:"))
             yield Input(placeholder="https://example.com/", id="add-url")
             yield Static(Content("Folder (optional):"))
             yield Input(placeholder="", id="add-folder")
+            yield Static(Content(""), id="add-status")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Add", variant="primary", id="add-ok")
                 yield Button("Cancel", id="add-cancel")
 
     def on_mount(self) -> None:
+        self.query_one("#add-status", Static).display = False
         self.query_one("#add-url", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -54,13 +67,34 @@ class AddFeedScreen(ModalScreen[AddFeedRequest | None]):
             self.dismiss(None)
 
     def _submit(self) -> None:
+        if self.waiting is not None:
+            return
         url = self.query_one("#add-url", Input).value.strip()
         if not url:
-            self.notify("Type a URL first.", severity="warning", markup=False)
+            self._say("Type a URL first.", error=True)
             self.query_one("#add-url", Input).focus()
             return
         folder = self.query_one("#add-folder", Input).value.strip() or None
-        self.dismiss(AddFeedRequest(url, folder))
+        self.waiting = AddFeedRequest(url, folder)
+        self.query_one("#add-ok", Button).disabled = True
+        self._say("Adding it… (escape closes this window; the feed is still added)")
+        self._submit_request(self.waiting)
+
+    def added(self) -> None:
+        self.dismiss(None)
+
+    def failed(self, reason: str) -> None:
+        """Adding failed: say why (``reason`` is plain text, made safe by the caller)."""
+        self.waiting = None
+        self.query_one("#add-ok", Button).disabled = False
+        self._say(f"Could not add it: {reason}", error=True)
+        self.query_one("#add-url", Input).focus()
+
+    def _say(self, text: str, error: bool = False) -> None:
+        status = self.query_one("#add-status", Static)
+        status.update(Content(text))
+        status.set_class(error, "-error")
+        status.display = True
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -40,3 +40,12 @@ def database_path(override: str | os.PathLike[str] | None = None) -> Path:
     if env:
         return Path(env).expanduser()
     return data_dir() / "newsdesk.db"
+
+
+def newsboat_urls_file() -> Path | None:
+    """newsboat's subscription list, when this user has one: ``$XDG_CONFIG_HOME/newsboat/urls``
+    (newsboat's default), else the older ``~/.newsboat/urls``."""
+    for path in (_xdg("XDG_CONFIG_HOME", ".config") / "newsboat" / "urls", Path.home() / ".newsboat" / "urls"):
+        if path.is_file():
+            return path
+    return None

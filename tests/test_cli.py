@@ -201,6 +201,24 @@ def test_database_location_follows_env_and_xdg(tmp_path, monkeypatch):
     assert database_path(tmp_path / "flag.db") == tmp_path / "flag.db"
 
 
+def test_newsboat_urls_file_is_found_where_newsboat_keeps_it(tmp_path, monkeypatch):
+    from reader.paths import newsboat_urls_file
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    assert newsboat_urls_file() is None
+    old = tmp_path / ".newsboat" / "urls"
+    old.parent.mkdir()
+    old.write_text("https://example.org/feed\n")
+    assert newsboat_urls_file() == old
+    new = tmp_path / "config" / "newsboat" / "urls"  # newsboat's own default, preferred
+    new.parent.mkdir(parents=True)
+    new.write_text("https://example.org/feed\n")
+    assert newsboat_urls_file() == new
+    monkeypatch.setenv("XDG_CONFIG_HOME", "relative/ignored")  # the XDG spec: ignore relative paths
+    assert newsboat_urls_file() == old
+
+
 def test_the_installed_command_runs_and_pipes_cleanly(filled, db_path):
     exe = Path(sys.executable).with_name("newsdesk")
     env = {**os.environ, "NEWSDESK_DB": str(db_path)}

@@ -130,6 +130,11 @@ class NewsdeskCommands(Provider):
                 commands.append(
                     (f"Go to feed: {title}", safe_url(feed.url), partial(app.go_to_feed, feed_id))
                 )
+        # What the first-run screen offers, for later too.
+        commands.append(("Import subscriptions", "from an OPML file or a newsboat urls file",
+                         app.action_import_subscriptions))
+        commands.append(("Load the demo feeds", "built-in stories to try Newsdesk with, no network needed",
+                         app.load_demo_feeds))
         story = app.reading.story
         if story:
             for n, enc in enumerate(story.enclosures, 1):
@@ -1371,9 +1376,21 @@ class NewsdeskApp(App[None]):
         if choice == "add":
             self.action_add_feed()
         elif choice == "import":
-            self.push_screen(PathScreen("Import subscriptions from a file"), self._import_path)
+            self.action_import_subscriptions()
         elif choice == "demo":
             self.load_demo_feeds()
+
+    def action_import_subscriptions(self) -> None:
+        """Ask for an OPML file or a newsboat urls file; newsboat's own is filled in when found."""
+        from reader.paths import newsboat_urls_file
+
+        found = newsboat_urls_file()
+        value = note = ""
+        if found is not None:
+            home = Path.home()
+            value = f"~/{found.relative_to(home)}" if found.is_relative_to(home) else str(found)
+            note = "These are your newsboat subscriptions (its tags become folders); enter imports them."
+        self.push_screen(PathScreen("Import subscriptions from a file", value=value, note=note), self._import_path)
 
     def load_demo_feeds(self) -> None:
         from reader.demo import load_demo

@@ -881,3 +881,46 @@ async def test_hints_on_screen_name_the_keys_as_remapped(make_app, check, settin
         await pilot.press("U")
         await pilot.pause()
         assert not any(story.read for story in map(check.get_story, check.story_ids()))
+
+
+async def test_palette_imports_newsboat_subscriptions_found_at_home(make_app, check, tmp_path, monkeypatch):
+    from reader.ui.screens.dialogs import PathScreen
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    urls = tmp_path / ".config" / "newsboat" / "urls"
+    urls.parent.mkdir(parents=True)
+    # .invalid hosts are never fetched: the refresh after the import stays offline
+    urls.write_text('https://one.newsdesk.invalid/feed.xml "Science"\nhttps://two.newsdesk.invalid/rss\n')
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Import subscriptions")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, PathScreen)
+        assert dialog.query_one("#path-input").value == "~/.config/newsboat/urls"
+        assert "newsboat subscriptions" in str(dialog.query_one("#path-note").render())
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, PathScreen)
+        one = check.feed_by_url("https://one.newsdesk.invalid/feed.xml")
+        assert one is not None and one.folder == "Science"
+        assert check.feed_by_url("https://two.newsdesk.invalid/rss") is not None
+
+
+async def test_palette_loads_the_demo_feeds(make_app, check):
+    app = make_app()
+    before = check.count_stories()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Load the demo feeds")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert check.count_stories() >= before + 40

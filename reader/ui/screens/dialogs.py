@@ -153,14 +153,18 @@ class PathScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="path.cancel")]
 
-    def __init__(self, prompt: str) -> None:
+    def __init__(self, prompt: str, value: str = "", note: str = "") -> None:
         super().__init__()
         self.prompt = prompt
+        self.value = value  # filled in: a file found for the user (newsboat's urls)
+        self.note = note  # says why it is filled in
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="path-dialog"):
             yield Static(Content.assemble((self.prompt, "bold")), classes="dialog-title")
-            yield Input(placeholder="~/subscriptions.opml", id="path-input")
+            yield Input(value=self.value, placeholder="~/subscriptions.opml", id="path-input")
+            if self.note:
+                yield Static(Content(self.note), classes="dialog-hint", id="path-note")
             yield Static(Content("enter: import · esc: cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:

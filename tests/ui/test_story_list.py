@@ -463,8 +463,9 @@ async def test_the_feed_column_fits_the_names_and_leaves_titles_room(store, cloc
         await pilot.pause()
         widget.source_width = len("Example News")
         assert widget.columns(120) == (12, 120 - 11 - 14)
-        assert widget.columns(50) == (0, 50 - 11), "titles keep 40 cells or the feed column goes"
-        assert widget.columns(70)[0] == 12 and widget.columns(60)[0] == 0
+        assert widget.columns(50) == (0, 50 - 11), "titles keep 30 cells or the feed column goes"
+        assert widget.columns(58) == (12, 58 - 11 - 14)  # the list of an 80-column terminal
+        assert widget.columns(55)[0] == 12 and widget.columns(54)[0] == 0
         widget.source_width = 200
         assert widget.columns(200)[0] == 20 and widget.columns(90)[0] == 16
         await pilot.pause()

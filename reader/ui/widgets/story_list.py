@@ -78,7 +78,7 @@ AGE_WIDTH = 6  # "Mar 02"
 AGE_REFRESH_S = 60.0
 # The feed column appears when the titles keep at least this many cells beside it; it is as wide
 # as the longest feed name (``source_width``) up to a limit that grows with the list.
-TITLE_MIN_WITH_SOURCE = 40
+TITLE_MIN_WITH_SOURCE = 30  # (an 80-column terminal's list: a 12-cell feed name and 33 of title)
 SOURCE_MIN, SOURCE_MAX = 10, 20
 # An event's line says "3 sources" after its title when the title keeps this many cells beside it,
 # else "×3".

@@ -588,6 +588,22 @@ async def test_first_run_offers_the_demo(tmp_path, clock, settings):
         assert store.list_feeds()
 
 
+async def test_refreshing_only_the_demo_says_it_is_never_fetched(tmp_path, clock, settings):
+    from reader.ui.app import NewsdeskApp
+
+    app = NewsdeskApp(tmp_path / "empty.db", clock=clock, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("down", "down", "enter")  # the first-run screen: load the demo feeds
+        await pilot.pause()
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("The demo feeds are built in and never fetched") for m in messages), messages
+        assert not any(m.startswith("Refreshed 0") for m in messages)
+
+
 async def test_a_refresh_ending_under_a_dialog_updates_the_panes(make_app, monkeypatch, clock, feeds):
     def fake_refresh(db_path, feed_ids=None, *, on_progress=None, clock=clock, **kwargs):
         with Store(db_path, clock=clock) as store:

@@ -433,17 +433,15 @@ def cmd_app(args, db_path: Path) -> int:
 
             with Store(demo_db) as store:
                 load_demo(store)
-            _run_app(demo_db, True, settings, problems)
-        return 0
+            return _run_app(demo_db, True, settings, problems)
     Store(db_path).close()  # fail early, with one line, on a database that is not ours
-    _run_app(db_path, False, settings, problems)
-    return 0
+    return _run_app(db_path, False, settings, problems)
 
 
-def _run_app(db_path: Path, demo: bool, settings, problems) -> None:
+def _run_app(db_path: Path, demo: bool, settings, problems) -> int:
     from reader.ui.app import run_app
 
-    run_app(db_path, demo=demo, settings=settings, problems=problems)
+    return run_app(db_path, demo=demo, settings=settings, problems=problems)
 
 
 def build_parser() -> argparse.ArgumentParser:

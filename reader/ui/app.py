@@ -381,6 +381,30 @@ class NewsdeskApp(App[None]):
             self._auto_refresh = self.set_interval(minutes * 60, self._auto_refresh_tick)
         if not self.demo and not self.sidebar.feeds:
             self.call_after_refresh(self.first_run)
+        self._watch_terminal()
+
+    # The terminal can go away without a SIGHUP reaching the app (its window closed while the app
+    # ran under `make run`, whose make is the session leader): Textual's input thread then reads
+    # end-of-file in a loop, a core at 100% for ever. Every change is written at once, so leaving
+    # loses nothing.
+    TERMINAL_CHECK_S = 2.0
+
+    def _watch_terminal(self) -> None:
+        if self.is_headless:
+            return
+        stream = sys.__stdin__
+        try:
+            fd = stream.fileno() if stream is not None else -1
+        except (OSError, ValueError):
+            return
+        if fd < 0 or not os.isatty(fd):
+            return
+
+        def check() -> None:
+            if not os.isatty(fd):  # a hung-up terminal is no longer one (EIO)
+                self.exit(return_code=129)
+
+        self.set_interval(self.TERMINAL_CHECK_S, check)
 
     def _apply_settings(self) -> None:
         theme = getattr(self.settings, "theme", None)
@@ -1488,6 +1512,9 @@ class NewsdeskApp(App[None]):
             self.start_refresh(added)
 
 
-def run_app(db_path: Path, *, demo: bool = False, settings: Any = None, problems: Sequence[str] = ()) -> None:
-    """Run the app on ``db_path`` until the person quits (the CLI's entry point)."""
-    NewsdeskApp(db_path, demo=demo, settings=settings, problems=problems, freeze_gc=True).run()
+def run_app(db_path: Path, *, demo: bool = False, settings: Any = None, problems: Sequence[str] = ()) -> int:
+    """Run the app on ``db_path`` until the person quits (the CLI's entry point); returns the exit
+    status (129 when the terminal went away)."""
+    app = NewsdeskApp(db_path, demo=demo, settings=settings, problems=problems, freeze_gc=True)
+    app.run()
+    return app.return_code or 0

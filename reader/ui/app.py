@@ -189,10 +189,12 @@ class ChangedOnlyCompositor(Compositor):
         if not changed or getattr(self, "_visible_widgets", None) is not everything:
             yield from super()._get_renders(crop)  # a full update (or a Textual that works otherwise)
             return
-        self._visible_widgets = {
-            widget: (region, clip) for widget, (region, clip) in everything.items()
-            if any(clip.overlaps(area) for area in changed)
-        }
+        drawn = {}
+        for widget, (region, clip) in everything.items():
+            shown = region.intersection(clip)  # what of the widget is on screen
+            if any(shown.overlaps(area) for area in changed):
+                drawn[widget] = (region, clip)
+        self._visible_widgets = drawn
         try:
             yield from super()._get_renders(crop)
         finally:
@@ -529,8 +531,14 @@ class NewsdeskApp(App[None]):
         if flt.query is None:
             self.sidebar.select_place(place_for(flt))
         else:
-            self.sidebar.highlighted = None  # search results belong to no sidebar view
+            # Search results belong to no sidebar view: its highlight goes in the frame after the
+            # results' (with the story under the cursor), so the results' frame draws no sidebar.
+            self.call_after_refresh(self._leave_sidebar_place, flt)
         self.update_header()
+
+    def _leave_sidebar_place(self, flt: StoryFilter) -> None:
+        if self.view == flt and self.screen_stack and self.main.is_attached:
+            self.sidebar.highlighted = None
 
     def reload_sidebar(self) -> None:
         """Read feeds and counts now (after feeds were added or removed: the rows change)."""

@@ -218,6 +218,23 @@ async def test_a_search_is_read_while_it_is_typed(make_app, check, monkeypatch):
         assert app.view.query == "harbour" and app.stories.row_count == 8
 
 
+async def test_a_search_takes_the_sidebar_highlight_away_in_the_frame_after_its_results(make_app):
+    from reader.ui.widgets.sidebar import place_for
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.sidebar.highlighted is not None
+        app.load_view(StoryFilter("all", query="harbour"))
+        assert app.sidebar.highlighted is not None, "the results' frame draws no sidebar"
+        await pilot.pause()
+        assert app.sidebar.highlighted is None, "search results belong to no sidebar view"
+        app.load_view(StoryFilter("all", query="festival"))
+        app.load_view(StoryFilter("unread"))  # left before the search was drawn
+        await pilot.pause()
+        assert app.sidebar.highlighted_place == place_for(StoryFilter("unread"))
+
+
 async def test_search_header_counts_unread_matches_off_the_key_path(make_app, check):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -38,6 +38,28 @@ async def test_footer_follows_the_focus_and_comes_back(make_app):
         assert footer_text(app) == before
 
 
+async def test_footer_draws_a_set_of_keys_once_until_the_theme_changes(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        footer = app.query_one(KeyFooter)
+        list_line = footer.render_line(0)
+        await pilot.press("slash")
+        await pilot.pause()
+        box_line = footer.render_line(0)
+        assert box_line.text != list_line.text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert footer.render_line(0) is list_line, "the list's keys again: the line drawn before"
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        again = footer.render_line(0)
+        assert again.text == list_line.text and list(again) != list(list_line), "drawn in the new colours"
+        await pilot.press("slash")
+        await pilot.pause()
+        assert footer.render_line(0).text == box_line.text
+
+
 async def test_footer_at_80_columns_shows_whole_keys_only(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

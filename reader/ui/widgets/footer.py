@@ -50,6 +50,9 @@ class KeyFooter(Widget):
         self._spans: list[tuple[int, int, str, bool]] = []  # (start, end, key, enabled) by cell
         self._line: Content = Content("")
         self._line_width = -1  # the width _line was built for
+        # The lines drawn, by keys shown and width: the focus moves back and forth between a few
+        # widgets (the search box and the list on every search), each with its keys.
+        self._drawn: dict[tuple, tuple[Strip, list[tuple[int, int, str, bool]]]] = {}
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
@@ -79,6 +82,7 @@ class KeyFooter(Widget):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._line_width = -1  # a new theme: build the line again with its colours
+        self._drawn.clear()
 
     def _build(self, width: int) -> Content:
         key_style = self.get_visual_style("key-footer--key")
@@ -104,13 +108,23 @@ class KeyFooter(Widget):
         return Content.assemble(*parts)
 
     def render_line(self, y: int) -> Strip:
+        width = self.size.width
         if y != 0:
-            return Strip.blank(self.size.width, self.rich_style)
-        if self._line_width != self.size.width and self._shown:
-            self._line = self._build(self.size.width)
-            self._line_width = self.size.width
-        line = self._line.truncate(self.size.width, pad=True)
-        return Strip(line.render_segments(self.visual_style), self.size.width)
+            return Strip.blank(width, self.rich_style)
+        key = (self._shown, width)
+        drawn = self._drawn.get(key)
+        if drawn is not None:
+            strip, self._spans = drawn
+            return strip
+        if self._line_width != width and self._shown:
+            self._line = self._build(width)
+            self._line_width = width
+        line = self._line.truncate(width, pad=True)
+        strip = Strip(line.render_segments(self.visual_style), width)
+        if len(self._drawn) >= 16:
+            self._drawn.clear()
+        self._drawn[key] = (strip, list(self._spans))
+        return strip
 
     def on_click(self, event: events.Click) -> None:
         for start, end, key, enabled in self._spans:

@@ -3,7 +3,7 @@
 Run:  .venv/bin/python benchmarks/app.py [--db PATH] [--app auto|minimal|full|both] [--rounds N]
       [--phases j,n,m,G/g,/name,/word]   (only those keys: --app full --runs 1 --phases /name,/word)
       .venv/bin/python benchmarks/app.py --start-up [--runs N]    (newsdesk against newsboat)
-      .venv/bin/python benchmarks/app.py --search-cpu [--rounds N] (a search's CPU, headless)
+      .venv/bin/python benchmarks/app.py --search-cpu [--rounds N] [--no-prepare] (a search's CPU, headless)
 
 What is measured, end to end, through a real pseudo-terminal (120x36) with Textual's real driver:
 
@@ -20,7 +20,9 @@ What is measured, end to end, through a real pseudo-terminal (120x36) with Textu
 - --search-cpu: the full app headless (Pilot, no terminal), the CPU time of its main thread from
   enter in the search box to the first frame composed after it, /name and /word as above: the
   work a search's key costs, without the terminal's and the machine's noise in wall-clock time
-  (writing the frame to a terminal, ~0.5 ms, is not in it).
+  (writing the frame to a terminal, ~0.5 ms, is not in it). The app reads a search's first
+  stories while the word is typed; --no-prepare leaves that out, as when enter follows the last
+  letter before they are read.
 
 The database (synthetic stories saved through Store.save_stories) is built once and cached; every
 run works on a fresh copy of it, so the keys of one run (n marks stories read) do not change the next.
@@ -496,13 +498,18 @@ class Terminal:
         os.close(self.master)
 
 
-def search_cpu(db: Path, rounds: int) -> dict[str, list[float]]:
-    """Main-thread CPU ms from enter to the first frame after it, per search (headless app)."""
+def search_cpu(db: Path, rounds: int, prepare: bool = True) -> dict[str, list[float]]:
+    """Main-thread CPU ms from enter to the first frame after it, per search (headless app).
+    ``prepare=False``: as if enter came before the stories typed were read (StoryList.prepare)."""
     import asyncio
 
     from textual.app import App
 
     from reader.ui.app import NewsdeskApp
+    from reader.ui.widgets.story_list import StoryList
+
+    if not prepare:
+        StoryList.prepare = lambda self, flt: None
 
     marks: dict[str, float] = {}
     real_display, real_on_key = App._display, App._on_key
@@ -612,6 +619,8 @@ def main() -> None:
                         help="time start-up to the first screen in tmux, newsdesk against newsboat")
     parser.add_argument("--search-cpu", action="store_true",
                         help="a search's main-thread CPU from enter to its first frame, headless (--rounds searches of each kind)")
+    parser.add_argument("--no-prepare", action="store_true",
+                        help="with --search-cpu: nothing read while the word is typed (enter pressed at once)")
     parser.add_argument("--child", choices=("minimal", "full"), help=argparse.SUPPRESS)
     parser.add_argument("--report", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -627,7 +636,7 @@ def main() -> None:
     if args.search_cpu:
         print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
         print("main-thread CPU from enter to the first frame, headless (no terminal write):")
-        for label, values in search_cpu(args.db, args.rounds).items():
+        for label, values in search_cpu(args.db, args.rounds, prepare=not args.no_prepare).items():
             print(f"{label:>6} {len(values):>4} searches: median {statistics.median(values):5.1f} ms, "
                   f"min {min(values):5.1f}, max {max(values):5.1f}")
         return

@@ -10,6 +10,7 @@ from textual.binding import Binding
 
 from reader.models import ParsedStory, StoryFilter
 from reader.store import Store
+from reader.ui.widgets import story_list
 from reader.ui.widgets.story_list import SEARCH_WINDOW, StoryList, fit, format_age, one_line
 from tests.conftest import T0
 from tests.ui.conftest import group
@@ -681,10 +682,12 @@ async def test_a_prepared_search_is_listed_from_what_a_worker_read(store, clock,
         await app.workers.wait_for_complete()
         await pilot.pause()
         asked, fetched = spy_story_ids(store, monkeypatch), count_fetches(store, monkeypatch)
+        fitted = story_list._fitted.cache_info().misses
         widget.load(StoryFilter(query="tram"))
         drawn = lines(widget)
         window = widget.row_count
         assert asked == [] and fetched == [], "ids and rows come from the worker, not from the key"
+        assert story_list._fitted.cache_info().misses == fitted, "and the titles fitted to their column"
         assert SEARCH_WINDOW <= window < 300 and not widget.complete
         assert list(widget.story_ids) == newest_first[:window]
         assert drawn[0].split()[1:4] == ["A", "Tram", "0"] and drawn[5].split()[1:4] == ["A", "Tram", "5"]

@@ -107,6 +107,13 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
+# A row's title, cleaned and fitted to its column once per title and width: a search's worker
+# fits its first screens' titles before enter (``StoryList.prepare``), the cursor's row is drawn
+# again on every move, and wide characters (CJK) cost ~20 µs a title to measure and cut.
+_title_line = lru_cache(maxsize=8192)(one_line)
+_fitted = lru_cache(maxsize=8192)(fit)
+
+
 @lru_cache(maxsize=4096)
 def _source_cell(source: str, width: int) -> str:
     """The feed column's text: a feed's name (or "3 sources") fitted once per width."""
@@ -744,7 +751,12 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
             return
         # As tall as the list may grow (the search box hides): the screen's height.
         window = self._search_window(max(self._page_height(), self.app.size.height))
-        self._prepare_wanted = (flt, window, self.store.data_version(), self.collapse_events)
+        show_source, self._show_source = self._show_source, flt.feed_id is None  # as the search will list
+        try:
+            title_width = self.columns(self.scrollable_content_region.width)[1]
+        finally:
+            self._show_source = show_source
+        self._prepare_wanted = (flt, window, self.store.data_version(), self.collapse_events, title_width)
         if not self._preparing:
             self._start_prepare()
 
@@ -756,15 +768,19 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         self.run_worker(partial(self._read_first, *wanted), thread=True, group="story-list-prepare",
                         exit_on_error=False)
 
-    def _read_first(self, flt: StoryFilter, window: int, version: tuple, collapse: bool) -> None:
-        """In a worker: a search's first ``window`` (+1) stories, their events and their rows."""
+    def _read_first(self, flt: StoryFilter, window: int, version: tuple, collapse: bool, title_width: int) -> None:
+        """In a worker: a search's first ``window`` (+1) stories, their events and their rows,
+        their titles fitted to the title column (rows of an event are fitted when drawn)."""
         prepared = None
         try:
             with Store(self.store.path, clock=self.store.clock) as store:
                 ids = store.story_ids(flt, window + 1, newest_first=True)
                 first = ids[:window]
                 events = event_rows(store, flt, first) if collapse and first else []
-                prepared = _Prepared(flt, window, version, collapse, ids, events, store.story_rows(first))
+                rows = store.story_rows(first)
+            for row in rows:
+                _fitted(_title_line(row.title), title_width)
+            prepared = _Prepared(flt, window, version, collapse, ids, events, rows)
         except Exception:  # noqa: BLE001 - the search is then read when it is listed
             pass
         finally:
@@ -1334,7 +1350,7 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         else:
             runs = [("   " if read else " ● ", text_style)]
         source = _feed_name(row.feed_title)
-        title = one_line(row.title)
+        title = _title_line(row.title)
         badge = ""  # "3 sources" after the title when there is no feed column to hold it
         if shape is not None and shape[0] == "event":
             sources = f"{shape[1]} sources"
@@ -1350,9 +1366,9 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         if source_width:
             runs += [(_source_cell(source, source_width), source_style), ("  ", text_style)]
         if badge:
-            runs += [(fit(title, title_width - len(badge) - 1), text_style), (" ", text_style), (badge, source_style)]
+            runs += [(_fitted(title, title_width - len(badge) - 1), text_style), (" ", text_style), (badge, source_style)]
         else:
-            runs.append((fit(title, title_width), text_style))
+            runs.append((_fitted(title, title_width), text_style))
         runs += [(" ", text_style), (age.rjust(AGE_WIDTH)[-AGE_WIDTH:], age_style), (" ", text_style)]
         segments: list[Segment] = []
         text, style = runs[0]

@@ -1044,6 +1044,21 @@ class Store:
         )
         return [r[0] for r in self.conn.execute(sql, params)]
 
+    def defer_checkpoints(self) -> None:
+        """Never copy the write-ahead log into the database file during this connection's own
+        commits. SQLite does that (and waits for the disk) in whichever commit takes the log past
+        1,000 pages: for the app's connection, one keypress in a few hundred (marking read, say)
+        took 50 ms. Whoever defers must call ``checkpoint`` from elsewhere, as the app does from
+        a worker; a refresh's connection checkpoints as usual."""
+        self.conn.execute("PRAGMA wal_autocheckpoint = 0")
+
+    def checkpoint(self) -> tuple[int, int]:
+        """Copy what the write-ahead log holds into the database file as far as no reader needs
+        it (a passive checkpoint: it never waits for other connections); returns (pages in the
+        log, pages copied)."""
+        _, log, copied = self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return log, copied
+
     def data_version(self) -> tuple[int, int]:
         """A token that changes whenever the data may have: a commit by another connection
         (``PRAGMA data_version``) or a change through this one. Equal tokens taken on this

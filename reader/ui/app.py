@@ -289,6 +289,7 @@ class NewsdeskApp(App[None]):
         self.demo = demo
         self.problems = list(problems)
         self.store = Store(self.db_path, clock=clock)
+        self.store.defer_checkpoints()  # a keypress never waits for the disk: run_checkpoint does it
         self.view = StoryFilter("all")
         self.before_search: StoryFilter | None = None
         self.open_story_id: int | None = None
@@ -384,6 +385,19 @@ class NewsdeskApp(App[None]):
         if not self.demo and not self.sidebar.feeds:
             self.call_after_refresh(self.first_run)
         self._watch_terminal()
+        self.set_interval(self.CHECKPOINT_S, self.run_checkpoint)
+
+    # How often the write-ahead log is copied into the database file, from a worker thread (the
+    # app's own connection never does it: Store.defer_checkpoints).
+    CHECKPOINT_S = 20.0
+
+    @work(thread=True, exclusive=True, group="checkpoint")
+    def run_checkpoint(self) -> None:
+        try:
+            with Store(self.db_path, clock=self.clock) as store:
+                store.checkpoint()
+        except Exception:  # busy, or the disk failing: the writes are safe in the log; next time
+            pass
 
     # The terminal can go away without a SIGHUP reaching the app (its window closed while the app
     # ran under `make run`, whose make is the session leader): Textual's input thread then reads

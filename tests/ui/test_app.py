@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import time
 import types
 
 import pytest
@@ -957,3 +958,24 @@ async def test_palette_loads_the_demo_feeds(make_app, check):
         await pilot.press("enter")
         await pilot.pause()
         assert check.count_stories() >= before + 40
+
+
+async def test_the_app_copies_its_log_to_the_database_from_a_worker_not_in_a_keypress(make_app, check):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        ids = [s.id for s in check.list_stories(StoryFilter("all"), limit=100)]
+        check.checkpoint()
+        for _ in range(150):  # marking through the app's own connection, a commit each, as m does
+            for story_id in ids:
+                app.store.mark_read([story_id], True)
+                app.store.mark_read([story_id], False)
+        before = app.db_path.stat().st_mtime_ns
+        time.sleep(0.01)
+        app.run_checkpoint()
+        await app.workers.wait_for_complete()
+        assert app.db_path.stat().st_mtime_ns > before, "the worker copied the log into the file"
+        log, copied = check.checkpoint()
+        # had the app's own commits checkpointed, the log would have started over below 1,000
+        # pages; a checkpoint leaves its length and copies it all
+        assert log > 1000 and copied == log, (log, copied)

@@ -429,21 +429,26 @@ def test_kept_summaries_are_read_only_under_their_key(store):
 
 
 
+def _mark_back_and_forth(writer: Store, defer: bool) -> list[int]:
+    """300 stories marked read and unread one a commit, six times, as keys do: far past SQLite's
+    1,000-page automatic checkpoint, which copies the log back and starts it over."""
+    feed = writer.add_feed("https://a.example/feed", title="A")
+    writer.save_stories(feed.id, [ParsedStory(uid=str(i), title=f"Story {i}", published=T0 + i,
+                                              text="words " * 50) for i in range(300)])
+    writer.checkpoint()
+    if defer:
+        writer.defer_checkpoints()
+    ids = [s.id for s in writer.list_stories(StoryFilter("all"), limit=300)]
+    for _ in range(6):
+        for read in (True, False):
+            for story_id in ids:
+                writer.mark_read([story_id], read)
+    return ids
+
+
 def test_a_connection_that_defers_checkpoints_never_checkpoints_in_its_commits(db_path, clock):
     with Store(db_path, clock=clock) as writer, Store(db_path, clock=clock) as other:
-        feed = writer.add_feed("https://a.example/feed", title="A")
-        writer.save_stories(feed.id, [ParsedStory(uid=str(i), title=f"Story {i}", published=T0 + i,
-                                                  text="words " * 50) for i in range(300)])
-        other.checkpoint()
-        writer.defer_checkpoints()
-        ids = [s.id for s in writer.list_stories(StoryFilter("all"), limit=300)]
-        # Marking read and unread, one story a commit, as keys do: far past SQLite's 1,000-page
-        # automatic checkpoint, which would have copied the log back and started it over.
-        for _ in range(6):
-            for story_id in ids:
-                writer.mark_read([story_id], True)
-            for story_id in ids:
-                writer.mark_read([story_id], False)
+        ids = _mark_back_and_forth(writer, defer=True)
         log, copied = other.checkpoint()
         assert log > 1000 and copied == log, (log, copied)  # all of it waited for the checkpoint
         assert not writer.get_story(ids[0]).read
@@ -451,14 +456,6 @@ def test_a_connection_that_defers_checkpoints_never_checkpoints_in_its_commits(d
 
 def test_a_connection_checkpoints_in_its_own_commits_by_default(db_path, clock):
     with Store(db_path, clock=clock) as writer, Store(db_path, clock=clock) as other:
-        feed = writer.add_feed("https://a.example/feed", title="A")
-        writer.save_stories(feed.id, [ParsedStory(uid=str(i), title=f"Story {i}", published=T0 + i,
-                                                  text="words " * 50) for i in range(300)])
-        ids = [s.id for s in writer.list_stories(StoryFilter("all"), limit=300)]
-        for _ in range(6):
-            for story_id in ids:
-                writer.mark_read([story_id], True)
-            for story_id in ids:
-                writer.mark_read([story_id], False)
+        _mark_back_and_forth(writer, defer=False)
         log, _ = other.checkpoint()
         assert log < 1000  # the commits checkpointed as they went (what the app must not wait for)

@@ -364,8 +364,7 @@ class NewsdeskApp(App[None]):
         self.set_class(not self.settings.show_sidebar, "-hide-sidebar")
         self.set_class(not self.settings.show_summary, "-hide-summary")
         keys = self.key_label
-        self.stories.empty_message = (f"No stories here. {keys('refresh_all')} refreshes, {keys('add_feed')} adds"
-                                      f" a feed, {keys('cycle_filter')} changes the filter.")
+        self.stories.empty_message = self._empty_message(self.view)
         self.reading.attachment_key = self.key_label("open_attachment")
         self.reading.source_key = self.key_label("toggle_source")
         self.reading.open_key = self.key_label("open_story")
@@ -536,6 +535,7 @@ class NewsdeskApp(App[None]):
     def load_view(self, flt: StoryFilter, keep_story_id: int | None = None) -> None:
         self.view = flt
         self.stories.show_source = flt.feed_id is None
+        self.stories.empty_message = self._empty_message(flt)
         self.stories.load(flt, keep_story_id=keep_story_id)
         if flt.query is not None:
             # counted by a worker, off the key path (a common word: 25,000 matches, ~10 ms), started
@@ -549,6 +549,18 @@ class NewsdeskApp(App[None]):
             # results' (with the story under the cursor), so the results' frame draws no sidebar.
             self.call_after_refresh(self._leave_sidebar_place, flt)
         self.update_header()
+
+    def _empty_message(self, flt: StoryFilter) -> str:
+        """What the list says when the view selects nothing: why, and the key that helps."""
+        keys = self.key_label
+        if flt.query is not None:
+            return f'No story matches "{one_line(flt.query)}". {keys("back")} leaves the search.'
+        if flt.state == "saved":
+            return f"No saved stories here. {keys('toggle_saved')} saves the story under the cursor."
+        if flt.state == "unread":
+            return f"Nothing unread here. {keys('cycle_filter')} shows every story."
+        return (f"No stories here. {keys('refresh_all')} refreshes, {keys('add_feed')} adds a feed,"
+                f" {keys('cycle_filter')} changes the filter.")
 
     def _leave_sidebar_place(self, flt: StoryFilter) -> None:
         if self.view == flt and self.screen_stack and self.main.is_attached:

@@ -897,7 +897,8 @@ async def test_the_list_names_feeds_only_where_stories_come_from_several(make_ap
 
 
 async def test_hints_on_screen_name_the_keys_as_remapped(make_app, check, settings):
-    keys = {"open_story": "w", "undo": "U", "cycle_filter": "F", "refresh_all": "ctrl+r", "add_feed": "plus"}
+    keys = {"open_story": "w", "undo": "U", "cycle_filter": "F", "refresh_all": "ctrl+r", "add_feed": "plus",
+            "toggle_saved": "x"}
     app = make_app(settings=dataclasses.replace(settings, keys=keys))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
@@ -906,7 +907,8 @@ async def test_hints_on_screen_name_the_keys_as_remapped(make_app, check, settin
         await pilot.pause()
         assert app.view.state == "saved" and app.stories.row_count == 0
         shown = " ".join(app.stories.render_line(y).text.strip() for y in range(app.stories.size.height))
-        assert "No stories here. ^r refreshes, + adds a feed, F changes the filter." in " ".join(shown.split())
+        assert "No saved stories here. x saves the story under the cursor." in " ".join(shown.split())
+        assert app._empty_message(StoryFilter("all")) == "No stories here. ^r refreshes, + adds a feed, F changes the filter."
         await pilot.press("F")
         await pilot.press("A")
         await pilot.pause()
@@ -979,3 +981,22 @@ async def test_the_app_copies_its_log_to_the_database_from_a_worker_not_in_a_key
         # had the app's own commits checkpointed, the log would have started over below 1,000
         # pages; a checkpoint leaves its length and copies it all
         assert log > 1000 and copied == log, (log, copied)
+
+
+async def test_an_empty_view_says_why_and_which_key_helps(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.load_view(StoryFilter("all", query="zebra[b]"))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.stories.row_count == 0
+        assert app.stories.empty_message == 'No story matches "zebra[b]". esc leaves the search.'
+        shown = " ".join(app.stories.render_line(y).text.strip() for y in range(app.stories.size.height))
+        assert 'No story matches "zebra[b]".' in " ".join(shown.split())
+        app.load_view(StoryFilter("saved"))
+        await pilot.pause()
+        assert app.stories.row_count == 0 and app.stories.empty_message.startswith("No saved stories here. s saves")
+        app.load_view(StoryFilter("all"))
+        await pilot.pause()
+        assert app.stories.empty_message.startswith("No stories here.")

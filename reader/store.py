@@ -1047,9 +1047,9 @@ class Store:
     def defer_checkpoints(self) -> None:
         """Never copy the write-ahead log into the database file during this connection's own
         commits. SQLite does that (and waits for the disk) in whichever commit takes the log past
-        1,000 pages: for the app's connection, one keypress in a few hundred (marking read, say)
-        took 50 ms. Whoever defers must call ``checkpoint`` from elsewhere, as the app does from
-        a worker; a refresh's connection checkpoints as usual."""
+        1,000 pages: for the app's connection, one keypress in a few hundred (marking read, say),
+        and on a slow disk the wait is felt. Whoever defers must call ``checkpoint`` from
+        elsewhere, as the app does from a worker; a refresh's connection checkpoints as usual."""
         self.conn.execute("PRAGMA wal_autocheckpoint = 0")
 
     def checkpoint(self) -> tuple[int, int]:

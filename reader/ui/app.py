@@ -363,8 +363,6 @@ class NewsdeskApp(App[None]):
         self._apply_settings()
         self.set_class(not self.settings.show_sidebar, "-hide-sidebar")
         self.set_class(not self.settings.show_summary, "-hide-summary")
-        keys = self.key_label
-        self.stories.empty_message = self._empty_message(self.view)
         self.reading.attachment_key = self.key_label("open_attachment")
         self.reading.source_key = self.key_label("toggle_source")
         self.reading.open_key = self.key_label("open_story")
@@ -390,8 +388,18 @@ class NewsdeskApp(App[None]):
     # app's own connection never does it: Store.defer_checkpoints).
     CHECKPOINT_S = 20.0
 
-    @work(thread=True, exclusive=True, group="checkpoint")
+    _checkpointed_at = -1  # the app's connection's changes (Store.data_version) at the last one
+
     def run_checkpoint(self) -> None:
+        """Checkpoint from a worker, when the app's connection wrote since the last time (others
+        checkpoint what they write themselves)."""
+        changes = self.store.data_version()[1]
+        if changes != self._checkpointed_at:
+            self._checkpointed_at = changes
+            self._checkpoint()
+
+    @work(thread=True, exclusive=True, group="checkpoint")
+    def _checkpoint(self) -> None:
         try:
             with Store(self.db_path, clock=self.clock) as store:
                 store.checkpoint()

@@ -640,15 +640,20 @@ async def test_a_refresh_ending_under_a_dialog_updates_the_panes(make_app, monke
         assert app.stories.row_count == 9
 
 
+async def run_from_palette(pilot, name: str) -> None:
+    """Open the command palette, type ``name`` and run the command it finds first."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*name)
+    await pilot.pause(0.5)
+    await pilot.press("enter")
+    await pilot.pause(0.3)
+
+
 async def test_command_palette_runs_an_action_by_name(make_app, check):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"save / unsave")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await pilot.pause(0.3)
+        await run_from_palette(pilot, "save / unsave")
         assert is_saved(check, "t0")
 
 
@@ -930,12 +935,7 @@ async def test_palette_imports_newsboat_subscriptions_found_at_home(make_app, ch
     urls.write_text('https://one.newsdesk.invalid/feed.xml "Science"\nhttps://two.newsdesk.invalid/rss\n')
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Import subscriptions")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_from_palette(pilot, "Import subscriptions")
         dialog = app.screen
         assert isinstance(dialog, PathScreen)
         assert dialog.query_one("#path-input").value == "~/.config/newsboat/urls"
@@ -953,12 +953,7 @@ async def test_palette_loads_the_demo_feeds(make_app, check):
     app = make_app()
     before = check.count_stories()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Load the demo feeds")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_from_palette(pilot, "Load the demo feeds")
         assert check.count_stories() >= before + 40
 
 

@@ -68,6 +68,10 @@ PREVIEW_DELAY_S = 0.05  # holding j should not render every story it passes
 ADJUST_LIMIT = 200
 SUMMARY_CACHE_SIZE = 256
 SUMMARY_OUTDATED_LIMIT = 10_000  # stories whose summary went out of date, remembered (see articles_kept)
+# What the reading pane and the summary say while the list has no story (a search with no match,
+# an emptied view): the story shown before is not in the list, so it must not stay on screen.
+NO_STORY = "No story selected."
+NOTHING_TO_SUMMARISE = "Nothing to summarise."
 
 
 def start_process_helpers() -> None:
@@ -371,6 +375,8 @@ class NewsdeskApp(App[None]):
         self.sidebar.load(self.store, place_for(self.view))
         self._fit_source_column()
         self.load_view(self.view)
+        if self.stories.current_story_id is None:  # an empty list announces no story
+            self.show_no_story()
         self.stories.focus()
         if self.freeze_gc:
             self.call_after_refresh(gc.freeze)
@@ -656,7 +662,10 @@ class NewsdeskApp(App[None]):
         now = time.monotonic()
         quiet = now - self._last_highlight >= PREVIEW_DELAY_S
         self._last_highlight = now
-        if story_id is None or story_id == self.open_story_id:
+        if story_id is None:  # the list became empty; its frame first, as for a story
+            self.call_after_refresh(self.show_no_story)
+            return
+        if story_id == self.open_story_id:
             return
         if quiet:  # a single move (or the first of a run): the cursor's frame first, then its story
             self.call_after_refresh(self.preview_story, story_id)
@@ -679,6 +688,18 @@ class NewsdeskApp(App[None]):
         self._cancel_read_timer()
         self.reading.show_story(story)
         self.show_summary(story)
+
+    def show_no_story(self) -> None:
+        """The reading pane and summary without a story while the list has none under the cursor;
+        the next story the cursor lands on is shown as usual (previewed)."""
+        if not self.screen_stack or not self.main.is_attached:
+            return  # the callback outlived the app
+        if self.stories.current_story_id is not None:
+            return  # the list has a story again (its Highlighted shows it)
+        self.open_story_id = None
+        self._cancel_read_timer()
+        self.reading.show_nothing(NO_STORY)
+        self.summary.clear(NOTHING_TO_SUMMARISE)
 
     def open_story(self, story_id: int | None) -> None:
         """Open a story: feed text now, full article from a worker, read after the set delay."""

@@ -995,3 +995,60 @@ async def test_an_empty_view_says_why_and_which_key_helps(make_app):
         app.load_view(StoryFilter("all"))
         await pilot.pause()
         assert app.stories.empty_message.startswith("No stories here.")
+
+
+def screen_text(app, widget) -> str:
+    """The characters on screen where ``widget`` is, line by line, as the terminal shows them."""
+    region = widget.region
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text[region.x : region.right] for strip in strips[region.y : region.bottom])
+
+
+async def test_an_empty_list_leaves_no_story_from_before_in_the_reading_pane_or_summary(make_app, check):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # t0 opened: its title, text and bullets beside the list
+        await pilot.pause()
+        assert "Tech story 0" in screen_text(app, app.reading)
+        assert "The city council" in screen_text(app, app.summary)
+        await pilot.press("slash", *"zebra", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.stories.row_count == 0
+        reading, summary = screen_text(app, app.reading), screen_text(app, app.summary)
+        assert "Tech story 0" not in reading and "city council" not in reading, reading
+        assert "No story selected." in reading and "has no text" not in reading
+        assert "city council" not in summary and "Nothing to summarise." in summary, summary
+        assert app.reading.story is None and app.open_story_id is None
+        await pilot.press("o")  # no story here: nothing to open either
+        assert app.opened_links == []
+        await pilot.press("escape")  # the list has stories again: the one under the cursor is shown
+        await pilot.pause()
+        await pilot.pause()
+        assert current_uid(app, check) == "t0"
+        assert "Tech story 0" in screen_text(app, app.reading)
+        assert "The city council" in screen_text(app, app.summary)
+        await pilot.press("f", "f")  # Saved, with nothing saved: the same for an emptied view
+        await pilot.pause()
+        await pilot.pause()
+        assert app.view.state == "saved" and app.stories.row_count == 0
+        assert "Tech story 0" not in screen_text(app, app.reading)
+        assert "No story selected." in screen_text(app, app.reading)
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.pause()
+        assert "Tech story 0" in screen_text(app, app.reading)
+
+
+async def test_an_app_started_on_an_empty_list_says_no_story_is_selected(tmp_path, clock, settings):
+    from reader.ui.app import NewsdeskApp
+
+    with Store(tmp_path / "no-stories.db", clock=clock) as store:
+        store.add_feed("https://quiet.example/feed.xml", title="Quiet")  # a feed, so no first-run screen
+    app = NewsdeskApp(tmp_path / "no-stories.db", clock=clock, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.stories.row_count == 0 and len(app.screen_stack) == 1
+        reading = screen_text(app, app.reading)
+        assert "No story selected." in reading and "Pick one from the list" not in reading, reading
+        assert "Nothing to summarise." in screen_text(app, app.summary)

@@ -105,6 +105,7 @@ class ReadingPane(FlowScroll, can_focus=True):
         self._generation = 0  # bumps on every render; pieces still being added for an older one stop
         self._streaming = False
         self._article_shown: str | None = None  # the Markdown the article body holds
+        self._nothing: str | None = None  # shown instead of the placeholder (show_nothing)
 
     def compose(self):
         yield FlowText(Content(self.placeholder), id="story-head")
@@ -123,7 +124,15 @@ class ReadingPane(FlowScroll, can_focus=True):
 
     def show_story(self, story: Story | None, *, pending: bool = False) -> None:
         """Show a story's feed content now; ``pending`` says a full article is being fetched."""
+        self._show(story, pending, None)
+
+    def show_nothing(self, line: str) -> None:
+        """No story, and ``line`` instead of the placeholder (the list has no story to pick)."""
+        self._show(None, False, line)
+
+    def _show(self, story: Story | None, pending: bool, nothing: str | None) -> None:
         self.story = story
+        self._nothing = nothing
         self.article_markdown = None
         self.article_error = None
         self.article_pending = pending
@@ -161,9 +170,9 @@ class ReadingPane(FlowScroll, can_focus=True):
         status = self.query_one("#article-status", Static)
         story = self.story
         if story is None:
-            head.update(Content(self.placeholder))
+            head.update(self._no_story_line())
             status.update(Content(""))
-            self._show_text([])
+            self._show_text([], empty=Content(""))
             self._show_attachments(None)
             return
         head.update(self.head_content(story))
@@ -174,14 +183,17 @@ class ReadingPane(FlowScroll, can_focus=True):
             self._show_text(paragraphs(story_text(story)))
         self._show_attachments(story)
 
-    def _show_text(self, paras: list[str]) -> None:
-        """The feed's text: the first piece now, in place; the rest in the background."""
+    def _show_text(self, paras: list[str], empty: Content | None = None) -> None:
+        """The feed's text: the first piece now, in place; the rest in the background. ``empty``:
+        what stands for no text at all (a story's "(This story has no text.)" by default)."""
         self.query_one("#story-body", Markdown).display = False
         box = self.query_one("#story-text", FlowGroup)
         box.display = True
         box.query(".story-text-more").remove()
         first, *rest = split_paragraphs(paras)
-        text = Content("\n\n".join(first)) if first else Content.styled("(This story has no text.)", "$foreground-muted")
+        if empty is None:
+            empty = Content.styled("(This story has no text.)", "$foreground-muted")
+        text = Content("\n\n".join(first)) if first else empty
         self.query_one("#story-text-first", Static).update(text)
         if rest:
             self._streaming = True
@@ -257,6 +269,11 @@ class ReadingPane(FlowScroll, can_focus=True):
     def placeholder(self) -> str:
         return f"No story open. Pick one from the list and press {self._open_key}."
 
+    def _no_story_line(self) -> Content:
+        if self._nothing is not None:
+            return Content.styled(self._nothing, "$foreground-muted")
+        return Content(self.placeholder)
+
     @property
     def open_key(self) -> str:
         return self._open_key
@@ -265,7 +282,7 @@ class ReadingPane(FlowScroll, can_focus=True):
     def open_key(self, key: str) -> None:
         self._open_key = key
         if self.story is None and self.is_mounted:
-            self.query_one("#story-head", Static).update(Content(self.placeholder))
+            self.query_one("#story-head", Static).update(self._no_story_line())
 
     def status_line(self) -> str:
         if self.showing == "article":

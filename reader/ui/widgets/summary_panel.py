@@ -226,10 +226,12 @@ class SummaryPanel(FlowScroll, can_focus=True):
         self.query_one("#summary-title", Static).update(Content.assemble(("Summary", "bold")))
         self.query_one(HangingList).set_items([("", Content.styled("Summarising…", "$foreground-muted"))])
 
-    def clear(self) -> None:
+    def clear(self, line: str | None = None) -> None:
+        """No story: the placeholder, or ``line`` (muted) when there is no story to open."""
         self._shown = None
         self.bullets = []
         self.sources = ()
         self.feeds = 0
         self.query_one("#summary-title", Static).update(Content("Summary"))
-        self.query_one(HangingList).set_items([("", Content(self.PLACEHOLDER))])
+        text = Content(self.PLACEHOLDER) if line is None else Content.styled(line, "$foreground-muted")
+        self.query_one(HangingList).set_items([("", text)])

@@ -717,6 +717,8 @@ async def _open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) ->
     errors = [e for e in errors if isinstance(e, OSError)]
     if errors and all(e.errno == errors[0].errno for e in errors):
         raise errors[0]
+    # No route to one address (a machine without IPv6) is not "offline" when another was reached.
+    errors.sort(key=lambda e: e.errno == errno.ENETUNREACH)
     raise OSError(f"all {len(addresses)} connection attempts failed") from ExceptionGroup(
         "connection attempts", errors or [OSError("no address")]
     )

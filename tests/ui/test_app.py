@@ -1052,3 +1052,18 @@ async def test_an_app_started_on_an_empty_list_says_no_story_is_selected(tmp_pat
         reading = screen_text(app, app.reading)
         assert "No story selected." in reading and "Pick one from the list" not in reading, reading
         assert "Nothing to summarise." in screen_text(app, app.summary)
+
+
+async def test_the_list_names_each_feed_where_titles_keep_their_room_beside_a_narrower_column(make_app, event):
+    # 153 columns: the list is 54 cells, a 12-cell feed column would leave titles 29 of their 30
+    from reader.ui.widgets.story_list import TITLE_MIN_WITH_SOURCE
+
+    app = make_app()
+    async with app.run_test(size=(153, 36)) as pilot:
+        await pilot.pause()
+        source, title = app.stories.columns(app.stories.scrollable_content_region.width)
+        assert source and title >= TITLE_MIN_WITH_SOURCE
+        rows = [" ".join(row.split()) for row in screen_text(app, app.stories).splitlines()]
+        assert rows[0] == "● Tech Daily Tech story 0 now"
+        assert rows[1] == "● 3 sources ▸ Notes on trams 10m"  # an event's line
+        assert "● A Blog Old post 3d" in rows

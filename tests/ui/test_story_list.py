@@ -466,7 +466,10 @@ async def test_the_feed_column_fits_the_names_and_leaves_titles_room(store, cloc
         assert widget.columns(120) == (12, 120 - 11 - 14)
         assert widget.columns(50) == (0, 50 - 11), "titles keep 30 cells or the feed column goes"
         assert widget.columns(58) == (12, 58 - 11 - 14)  # the list of an 80-column terminal
-        assert widget.columns(55)[0] == 12 and widget.columns(54)[0] == 0
+        assert widget.columns(55)[0] == 12
+        # narrower before it goes: titles keep their 30 cells beside 11, then 10 cells of feed
+        assert widget.columns(54) == (11, 30) and widget.columns(53) == (10, 30)
+        assert widget.columns(52) == (0, 52 - 11)
         widget.source_width = 200
         assert widget.columns(200)[0] == 20 and widget.columns(90)[0] == 16
         await pilot.pause()

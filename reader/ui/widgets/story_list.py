@@ -76,8 +76,9 @@ SEARCH_SCREENS = 2
 STRIP_CACHE_SIZE = 1024
 AGE_WIDTH = 6  # "Mar 02"
 AGE_REFRESH_S = 60.0
-# The feed column appears when the titles keep at least this many cells beside it; it is as wide
-# as the longest feed name (``source_width``) up to a limit that grows with the list.
+# The feed column appears when the titles keep at least this many cells beside a column of at least
+# SOURCE_MIN; it is as wide as the longest feed name (``source_width``) up to a limit that grows with
+# the list, and narrower where that limit would leave titles less.
 TITLE_MIN_WITH_SOURCE = 30  # (an 80-column terminal's list: a 12-cell feed name and 33 of title)
 SOURCE_MIN, SOURCE_MAX = 10, 20
 # An event's line says "3 sources" after its title when the title keeps this many cells beside it,
@@ -478,8 +479,9 @@ class StoryList(SteadyScrollView, can_focus=True, inherit_bindings=False):
         source = 0
         if self._show_source:
             limit = SOURCE_MAX if width >= 100 else 16 if width >= 80 else 12
-            source = min(limit, self._source_width)
-            if width - fixed - source - 2 < TITLE_MIN_WITH_SOURCE:
+            # narrower than the limit (down to SOURCE_MIN) before titles lose their room: it goes last
+            source = min(limit, self._source_width, width - fixed - 2 - TITLE_MIN_WITH_SOURCE)
+            if source < SOURCE_MIN:
                 source = 0
         return source, max(0, width - fixed - (source + 2 if source else 0))
 

@@ -820,9 +820,15 @@ def _scores(
             break
         budget -= size
         walked[t] = w = vector[t]
-        for item, weight in zip(*postings[t]):
-            if item.feed_id != feed_id:
-                found[item] = found.get(item, 0.0) + w * weight
+        more = {item: w * weight for item, weight in zip(*postings[t]) if item.feed_id != feed_id}
+        if found:
+            # The same sums as adding name by name (0.0 + x is x), and the same order: those found
+            # before keep their places, the newly found follow in the order of the name's postings.
+            for item in more.keys() & found.keys():
+                more[item] += found[item]
+            found.update(more)
+        else:
+            found = more
     tail = {t: w for t, w in vector.items() if t not in walked}
     # The most the tail can add (Cauchy-Schwarz): its norm; the vector has unit length.
     bound = math.sqrt(max(0.0, 1.0 - sum([vector[t] ** 2 for t in walked])))

@@ -91,7 +91,8 @@ def cmd_add(args, store: Store, out: Output) -> int:
                                          clock=store.clock)
     except AddFeedError as exc:
         raise CliError(str(exc)) from None
-    out.line(f"Added {one_line(feed.display_title)} <{safe_url(feed.url)}>: {result.new} stories")
+    out.line(f"Added {one_line(feed.display_title)} <{safe_url(feed.url)}>:"
+             f" {result.new} {'story' if result.new == 1 else 'stories'}")
     if result.warning:
         out.line(f"warning: {one_line(result.warning)}")
     return 0

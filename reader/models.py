@@ -48,10 +48,31 @@ class Feed:
 
     @property
     def display_title(self) -> str:
-        """The feed's title, or its host when it has none yet."""
+        """The feed's title; until it has one, its address without the scheme ("example.com/
+        news/rss.xml"): a site's several feeds, or feeds that never worked, are told apart."""
         if self.title:
             return self.title
-        return urlsplit(self.url).hostname or self.url
+        return feed_locator(self.url)
+
+
+def feed_locator(url: str) -> str:
+    """Where a feed is, short: host (without "www.", with a port if one is given) and path,
+    without the scheme, query or a trailing slash; the URL itself when it has no host."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        port = parts.port
+    except ValueError:  # a port that is not a number
+        return url
+    if not host:
+        return url
+    if host.startswith("www."):
+        host = host[4:]
+    if port is not None:
+        host = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    elif ":" in host:
+        host = f"[{host}]"
+    return host + parts.path.rstrip("/")
 
 
 @dataclass(frozen=True, slots=True)

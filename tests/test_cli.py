@@ -131,7 +131,7 @@ def test_feeds_lists_counts_and_errors(filled, db_path):
 def test_add_refresh_and_exit_status(server, db_path):
     good = server.add("/good.xml", rss("Good Feed", [("g1", "Hello")]))
     code, out, _ = run(db_path, "add", good, "--folder", "Tech")
-    assert code == 0 and "Good Feed" in out and "1 stories" in out
+    assert code == 0 and "Good Feed" in out and out.rstrip().endswith(": 1 story")
     bad = server.add("/bad.xml", "", status=500)
     with Store(db_path) as s:
         s.add_feed(bad)
@@ -141,6 +141,24 @@ def test_add_refresh_and_exit_status(server, db_path):
     assert "HTTP 500" in err
     code, out, _ = run(db_path, "refresh", "Good Feed")
     assert code == 0 and "Refreshed 1 feed " in out
+
+
+def test_failed_feeds_without_a_title_are_told_apart_by_their_address(server, db_path):
+    # Two feeds of one site that never worked: naming them by host alone gave two lines that
+    # both began "127.0.0.1:", and the user could not tell which feed had which problem.
+    missing = server.add("/news/world.xml", "", status=404)
+    page = server.add("/news/sport/", "<html><body>Hello</body></html>", content_type="text/html")
+    with Store(db_path) as s:
+        s.add_feed(missing)
+        s.add_feed(page)
+    code, _, err = run(db_path, "refresh")
+    assert code == 1
+    lines = err.splitlines()
+    host = missing.split("//")[1].split("/")[0]
+    assert any(l.startswith(f"  {host}/news/world.xml: ") and "404" in l for l in lines), err
+    assert any(l.startswith(f"  {host}/news/sport: ") and "HTML" in l for l in lines), err
+    _, out, _ = run(db_path, "feeds")
+    assert f"{host}/news/world.xml" in out and f"{host}/news/sport" in out
 
 
 def test_remove_deletes_the_feed_and_its_stories(filled, db_path):
@@ -240,3 +258,22 @@ def test_demo_with_a_command_runs_it_on_a_throw_away_demo_database(tmp_path):
     code, out, _ = run(mine, "--demo", "feeds")
     assert code == 0 and "demo.newsdesk.invalid" in out
     assert not mine.exists(), "--demo never opens, creates or changes the database of --db"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.example.com/news/rss.xml", "example.com/news/rss.xml"),
+        ("https://example.com/", "example.com"),
+        ("https://example.com", "example.com"),
+        ("http://127.0.0.1:8080/feeds/a/?x=1#top", "127.0.0.1:8080/feeds/a"),
+        ("https://user:secret@Feeds.Example.org/atom", "feeds.example.org/atom"),
+        ("http://[::1]:8000/f.xml", "[::1]:8000/f.xml"),
+        ("http://example.com:notaport/f", "http://example.com:notaport/f"),
+        ("demo:world", "demo:world"),
+    ],
+)
+def test_a_feed_without_a_title_is_named_by_its_address(url, expected):
+    from reader.models import feed_locator
+
+    assert feed_locator(url) == expected

@@ -638,7 +638,63 @@ def _entry_time(entry: Any, key: str) -> int | None:
         numeric = _numeric_time(raw)
         if numeric is not None:
             return numeric
-    return _from_struct(_get(entry, key + "_parsed"))
+    parsed = _from_struct(_get(entry, key + "_parsed"))
+    if parsed is None and isinstance(raw, str) and raw:
+        return _localized_time(raw)
+    return parsed
+
+
+# Month names and abbreviations of the languages whose feeds write RFC 822 dates in their own words
+# ("Seg, 24 Set 2018 19:42:40 -0300", "Di, 23 Okt 2018 10:00:00 +0200", "mar., 23 oct. 2018"):
+# Portuguese, Spanish, French, German, Italian, Dutch. No word names two different months.
+_MONTHS = {
+    word: number
+    for number, words in enumerate(
+        (
+            "jan janeiro ene enero janv janvier januar jänner jaenner gen gennaio januari",
+            "fev fevereiro feb febrero févr fevr février fevrier februar febbraio februari",
+            "mar março marco marzo mars märz maerz mär mrz maart mrt",
+            "abr abril avr avril apr april aprile",
+            "mai maio may mayo mag maggio mei",
+            "jun junho junio juin juni giu giugno",
+            "jul julho julio juil juillet juli lug luglio",
+            "ago agosto août aout aug august augustus",
+            "set setembro sep sept septiembre setiembre septembre september settembre",
+            "out outubro oct octubre octobre okt oktober ott ottobre",
+            "nov novembro noviembre novembre november",
+            "dez dezembro dic diciembre déc dec décembre decembre dezember dicembre december",
+        ),
+        start=1,
+    )
+    for word in words.split()
+}
+_ENGLISH_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Zone names such feeds use that feedparser does not know (it would take them for UTC).
+_ZONES = {
+    "MEZ": "+0100", "MESZ": "+0200", "CET": "+0100", "CEST": "+0200", "WET": "+0000",
+    "WEST": "+0100", "EET": "+0200", "EEST": "+0300", "BRT": "-0300", "BRST": "-0200",
+    "ART": "-0300",
+}
+# [weekday,] day[.] month[.] year [time] [zone]
+_LOCALIZED_DATE = re.compile(
+    r"\s*(?:[^\W\d_]{2,12}\.?,?\s+)?(\d{1,2})\.?\s+(?:de\s+)?([^\W\d_]{3,10})\.?,?\s+(?:de\s+)?(\d{4})"
+    r"(?:\s+(\d{1,2}:\d{2}(?::\d{2})?))?\s*(\S*)\s*$"
+)
+
+
+def _localized_time(raw: str) -> int | None:
+    """Epoch seconds of a date written like RFC 822 but with the month (and weekday) in another
+    language, which feedparser does not read; None for anything else."""
+    match = _LOCALIZED_DATE.match(raw[:80])
+    if match is None:
+        return None
+    day, month, year, clock, zone = match.groups()
+    number = _MONTHS.get(month.lower())
+    if number is None:
+        return None
+    zone = _ZONES.get(zone.upper(), zone) if zone else "GMT"
+    english = f"{day} {_ENGLISH_MONTHS[number]} {year} {clock or '00:00:00'} {zone}"
+    return _from_struct(_feedparser_parse_date(english))
 
 
 def _from_struct(parsed) -> int | None:

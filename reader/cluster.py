@@ -319,14 +319,22 @@ class _Marks:
 
 def _conflict(a: _Marks | _Group, b: _Marks | _Group) -> bool:
     """Each names a place (or each a number) in its title that the other never mentions."""
-    if not a.title or not b.title:
+    a_title, b_title = a.title, b.title
+    if not a_title or not b_title:
         return False
+    # (Plain loops: this runs for most stories a new one finds, and a comprehension is a call.)
     b_all = b.all
-    a_only = {m[0] for m in a.title if m not in b_all}  # the kinds: "@" (a place), "#" (a number)
+    a_only = ""  # the kinds of a's own marks: "@" (a place), "#" (a number)
+    for m in a_title:
+        if m not in b_all:
+            a_only += m[0]
     if not a_only:
         return False
     a_all = a.all
-    return not a_only.isdisjoint([m[0] for m in b.title if m not in a_all])
+    for m in b_title:
+        if m not in a_all and m[0] in a_only:
+            return True
+    return False
 
 
 class _Reader:
@@ -579,7 +587,8 @@ def _weigh(terms: dict[str, int], df: dict[str, int], groups: int) -> dict[str, 
 
 
 def _encode_vector(vector: dict[str, float]) -> str:
-    return " ".join([f"{t} {w:.3f}" for t, w in vector.items()])
+    # (%-formatting writes the same text as f"{t} {w:.3f}" in half the time: no format-spec parsing)
+    return " ".join(["%s %.3f" % item for item in vector.items()])
 
 
 def _decode_vector(value: str) -> dict[str, float]:

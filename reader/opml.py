@@ -36,6 +36,7 @@ _ATTR_ESCAPES = str.maketrans(
 )
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _WEB_SCHEMES = ("http", "https")
+_FEED_ROOTS = ("rss", "feed", "rdf")  # root elements of RSS, Atom and RSS 1.0 documents
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # Newsboat's "URLs" that are not addresses we can subscribe to.
 _NEWSBOAT_SPECIAL = {
@@ -115,6 +116,10 @@ class _Unsafe(Exception):
     pass
 
 
+class _NotAList(Exception):
+    """The document is a feed (its root element is given), known before its DTD is read."""
+
+
 @dataclass
 class _Element:
     tag: str  # lower case: OPML in the wild spells "xmlUrl" every which way
@@ -141,6 +146,8 @@ def _parse_xml(data: bytes, label: str) -> _Element:
     def doctype(name: str, system_id: str | None, public_id: str | None, internal: int) -> None:
         # A bare <!DOCTYPE opml> is harmless; anything that could define or fetch entities is not.
         if system_id or public_id or internal:
+            if name.lower().rpartition(":")[2] in _FEED_ROOTS:  # RSS 0.91's Netscape DTD
+                raise _NotAList(name)
             raise _Unsafe
 
     def entity(*args: object) -> None:
@@ -154,6 +161,8 @@ def _parse_xml(data: bytes, label: str) -> _Element:
     parser.ExternalEntityRefHandler = entity
     try:
         parser.Parse(data, True)
+    except _NotAList as exc:
+        raise ValueError(_a_feed(label, str(exc))) from None
     except _Unsafe:
         raise ValueError(
             f"refusing to read {label}: it declares a DTD or XML entities, which subscription lists"
@@ -168,6 +177,11 @@ def _parse_xml(data: bytes, label: str) -> _Element:
     return root.children[0]  # expat insists on exactly one root element
 
 
+def _a_feed(label: str, root: str) -> str:
+    return (f"not an OPML file: {label} is a feed (<{root}>), not a list of subscriptions;"
+            " add it by its address instead")
+
+
 def _expat_reason(exc: ExpatError) -> str:
     return str(exc).split(":", 1)[0]
 
@@ -175,12 +189,8 @@ def _expat_reason(exc: ExpatError) -> str:
 def _read_opml(data: bytes, label: str) -> ImportResult:
     root = _parse_xml(data, label)
     if root.tag != "opml":
-        kind = root.tag.rpartition(":")[2]
-        if kind in ("rss", "feed", "rdf"):
-            raise ValueError(
-                f"not an OPML file: {label} is a feed (<{root.tag}>), not a list of subscriptions;"
-                " add it by its address instead"
-            )
+        if root.tag.rpartition(":")[2] in _FEED_ROOTS:
+            raise ValueError(_a_feed(label, root.tag))
         raise ValueError(
             f"not an OPML file: {label} is an XML document of another kind (<{root.tag}>),"
             " where a subscription list starts with <opml>"
@@ -291,8 +301,10 @@ def _read_newsboat(data: bytes, label: str) -> ImportResult:
     text = data.decode("utf-8-sig", errors="replace")
     subscriptions: list[Subscription] = []
     skipped: list[str] = []
-    strangers: list[tuple[int, str]] = []  # lines whose first word is no URL of any kind
+    unusable: list[tuple[int, str]] = []  # lines whose first word is no web address
+    strangers = 0  # of them, those whose first word is no URL of any kind
     seen: set[str] = set()
+    specials = 0  # newsboat's query, exec and filter lines
     for number, line in enumerate(text.splitlines(), start=1):
         tokens = _newsboat_tokens(line)
         if not tokens:
@@ -302,13 +314,15 @@ def _read_newsboat(data: bytes, label: str) -> ImportResult:
         if scheme in _NEWSBOAT_SPECIAL:
             what = _NEWSBOAT_SPECIAL[scheme]
             skipped.append(f"line {number}: {_shorten(url)} is {what}; left out")
+            specials += 1
             continue
         web_url = _web_url(url)
         if web_url is None:
+            unusable.append((number, url))
             if _SCHEME.match(url):
                 reason = "is not a web address (http or https)"
             else:
-                strangers.append((number, url))
+                strangers += 1
                 reason = "is not a feed address"
             skipped.append(f"line {number}: {_shorten(url)!r} {reason}; left out")
             continue
@@ -326,8 +340,10 @@ def _read_newsboat(data: bytes, label: str) -> ImportResult:
             elif folder is None:
                 folder = "/".join(_folder_segments(tag)) or None
         subscriptions.append(Subscription(url=web_url, title=title, folder=folder))
-    if strangers and len(strangers) == len(skipped) and not subscriptions:
-        number, word = strangers[0]
+    # Nothing to subscribe to, and words where addresses go (a stray "Note:" looks like a scheme):
+    # prose or some other file, unless newsboat's own query/exec/filter lines say otherwise.
+    if strangers and not subscriptions and not specials:
+        number, word = unusable[0]
         raise ValueError(
             f"{label} is neither an OPML file nor a newsboat urls file: line {number} starts with"
             f" {_shorten(word)!r} where a feed address (http://… or https://…) should be"

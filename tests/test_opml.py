@@ -202,6 +202,22 @@ def test_a_feed_is_not_a_subscription_list():
         read("a-feed-not-a-list.xml")
 
 
+def test_a_feed_with_a_netscape_dtd_is_called_a_feed_not_unsafe():
+    # RSS 0.91 feeds carry <!DOCTYPE rss SYSTEM "...rss-0.91.dtd">: refused as "declares a DTD",
+    # the user was not told the file is a feed to add, not a list.
+    data = (b'<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"'
+            b' "http://my.netscape.com/publish/formats/rss-0.91.dtd">\n<rss version="0.91"><channel/></rss>')
+    with pytest.raises(ValueError, match=r"not an OPML file: news\.rss is a feed \(<rss>\).*its address"):
+        read_subscriptions(data, "news.rss")
+    with pytest.raises(ValueError, match=r"refusing to read"):  # any other DTD is still refused
+        read_subscriptions(data.replace(b"rss", b"opml"), "list.opml")
+
+
+def test_a_newsboat_file_of_query_feeds_and_a_stray_word_is_not_refused():
+    result = read_subscriptions(b'"query:Unread:unread = \\"yes\\""\nunread-only\n')
+    assert result.subscriptions == () and len(result.skipped) == 2
+
+
 def test_other_xml_is_not_a_subscription_list():
     with pytest.raises(ValueError, match=r"another kind \(<svg>\).*starts with <opml>"):
         read_subscriptions(b'<svg xmlns="http://www.w3.org/2000/svg"/>', "drawing.svg")
@@ -220,8 +236,14 @@ NEITHER = r"^notes\.txt is neither an OPML file nor a newsboat urls file: "
             b"Dear diary,\nToday I subscribed to nothing.\n",
             NEITHER + r"line 1 starts with 'Dear' where a feed address",
         ),
+        (
+            # A word with a colon reads like a URL scheme; it once kept prose "a newsboat file"
+            # of nothing but skipped lines (this README gave "Imported 0 feeds" and 110 of them).
+            b"# Notes\n\nExamples:\nDear diary, nothing today.\n",
+            NEITHER + r"line 3 starts with 'Examples:' where a feed address",
+        ),
     ],
-    ids=["empty", "blank", "binary", "prose"],
+    ids=["empty", "blank", "binary", "prose", "prose-with-a-colon"],
 )
 def test_neither_format_is_explained(data: bytes, expected: str):
     with pytest.raises(ValueError, match=expected):

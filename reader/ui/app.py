@@ -541,6 +541,9 @@ class NewsdeskApp(App[None]):
         parts += ["  ", (counted, "$foreground-muted")]
         if self.view.query is not None:
             parts += ["  ", (f"({self.key_label('back')} leaves the search)", "$foreground-muted")]
+        feed = self.sidebar.feeds.get(self.view.feed_id) if self.view.feed_id is not None else None
+        if feed is not None and feed.last_error:  # the sidebar's "!" says little; say it here, and the key
+            parts += ["  ", (f"last refresh failed ({self.key_label('show_error')} shows why)", "$error")]
         if self.demo:
             parts += ["  ", ("(demo)", "$warning")]
         # one line, always: no layout pass (it would repaint every pane on each key)
@@ -569,6 +572,10 @@ class NewsdeskApp(App[None]):
         keys = self.key_label
         if flt.query is not None:
             return f'No story matches "{one_line(flt.query)}". {keys("back")} leaves the search.'
+        feed = self.sidebar.feeds.get(flt.feed_id) if flt.feed_id is not None else None
+        if feed is not None and feed.last_error and not feed.total:
+            return (f"No stories: the last refresh failed ({one_line(feed.last_error)})."
+                    f" {keys('show_error')} shows the details, {keys('refresh_feed')} tries again.")
         if flt.state == "saved":
             return f"No saved stories here. {keys('toggle_saved')} saves the story under the cursor."
         if flt.state == "unread":
@@ -629,6 +636,11 @@ class NewsdeskApp(App[None]):
             self._sidebar_recount_due = False
             self.sidebar.apply(message.feeds, message.totals, place_for(self.view) if self.view.query is None else None)
             self._fit_source_column()
+            empty = self._empty_message(self.view)  # a refresh may have failed or mended the open feed
+            if empty != self.stories.empty_message:
+                self.stories.empty_message = empty
+                if not self.stories.row_count:
+                    self.stories.refresh()
         if message.view_unread is not None and message.view == self.view:
             self._search_unread = message.view_unread
         self.update_header()

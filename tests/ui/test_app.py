@@ -1067,3 +1067,40 @@ async def test_the_list_names_each_feed_where_titles_keep_their_room_beside_a_na
         assert rows[0] == "● Tech Daily Tech story 0 now"
         assert rows[1] == "● 3 sources ▸ Notes on trams 10m"  # an event's line
         assert "● A Blog Old post 3d" in rows
+
+
+async def test_a_failed_feed_says_why_in_the_header_and_in_its_empty_list(make_app, check, feeds):
+    broken = check.add_feed("https://broken.example/rss")
+    check.update_feed(broken.id, last_error="the feed is not well-formed XML (unbound prefix at line 8)",
+                      last_status=200, consecutive_errors=1)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()  # the start-up count
+        await pilot.pause()
+        header = app.main.query_one("#view-header")
+        app.load_view(StoryFilter("all", feed_id=broken.id))
+        await pilot.pause()
+        assert app.stories.row_count == 0
+        shown = " ".join(screen_text(app, app.stories).split())
+        # it said "No stories here. r refreshes, a adds a feed": nothing of the error the sidebar flags
+        assert "the last refresh failed (the feed is not well-formed XML (unbound prefix at line 8))" in shown
+        assert "e shows the details, R tries again." in shown
+        assert "last refresh failed (e shows why)" in screen_text(app, header)
+        # a failed feed with stories lists them and says so above them
+        app.load_view(StoryFilter("all", feed_id=feeds["blog"]))
+        await pilot.pause()
+        assert app.stories.row_count == 2
+        assert "last refresh failed (e shows why)" in screen_text(app, header)
+        app.load_view(StoryFilter("all", feed_id=feeds["tech"]))
+        await pilot.pause()
+        assert "failed" not in screen_text(app, header)
+        # a refresh that mends the feed: its empty list no longer blames an error
+        app.load_view(StoryFilter("all", feed_id=broken.id))
+        await pilot.pause()
+        check.update_feed(broken.id, last_error=None, consecutive_errors=0)
+        app.refresh_counts()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.stories.empty_message.startswith("No stories here.")
+        assert "No stories here." in " ".join(screen_text(app, app.stories).split())
+        assert "failed" not in screen_text(app, header)

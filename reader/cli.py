@@ -13,11 +13,12 @@ import shutil
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
 from reader import __version__, paths
-from reader.models import FeedRefresh, StoryFilter, StoryRow
+from reader.models import Feed, FeedRefresh, StoryFilter, StoryRow
 from reader.store import Store, StoreError
 from reader.text import clean_text, one_line, safe_url
 
@@ -69,15 +70,52 @@ class Output:
         source = one_line(row.feed_title)
         when = format_time(row.published, plain=not self.tty)
         if self.tty:
-            source = _fit(source, 18).ljust(18)
-            head = f"{row.id:>7}  {when}  {flags}  {source}  "
-            self.line(head + _fit(title, max(10, self.width - len(head))))
+            head = f"{row.id:>7}  {when}  {flags}  {_pad(source, 18)}  "
+            self.line(head + _fit(title, max(10, self.width - _cells(head))))
         else:
             self.row(str(row.id), when, flags, source, title)
 
 
+def _cell_width(char: str) -> int:
+    if unicodedata.category(char) in ("Mn", "Me", "Cf"):  # combining marks, zero-width joiners
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+def _cells(text: str) -> int:
+    """The terminal columns ``text`` takes: a CJK character or an emoji takes two."""
+    return len(text) if text.isascii() else sum(map(_cell_width, text))
+
+
 def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+    """``text`` cut to ``width`` columns, with "…" where it was cut."""
+    if _cells(text) <= width:
+        return text
+    used = 0
+    for i, char in enumerate(text):
+        used += _cell_width(char)
+        if used > width - 1:
+            return text[:i] + "…"
+    return text
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` cut or padded with spaces to exactly ``width`` columns (a wide character cut
+    at the edge leaves one column short, filled)."""
+    text = _fit(text, width)
+    return text + " " * (width - _cells(text))
+
+
+def _find_feed(store: Store, ref: str) -> Feed:
+    """A feed by id, URL or title, or by the name `feeds` and `refresh` print for an untitled one
+    ("example.com/news/rss.xml"), so what the user sees can be typed back."""
+    try:
+        return store.find_feed(ref)
+    except StoreError:
+        named = [f for f in store.list_feeds() if not f.title and f.display_title == ref.strip()]
+        if len(named) == 1:
+            return named[0]
+        raise
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -100,7 +138,7 @@ def cmd_add(args, store: Store, out: Output) -> int:
 
 def cmd_remove(args, store: Store, out: Output) -> int:
     for ref in args.feeds:
-        feed = store.find_feed(ref)
+        feed = _find_feed(store, ref)
         count = store.count_stories(StoryFilter(feed_id=feed.id))
         store.remove_feed(feed.id)
         out.line(f"Removed {one_line(feed.display_title)} <{safe_url(feed.url)}> and its {count} stories")
@@ -118,7 +156,7 @@ def cmd_feeds(args, store: Store, out: Output) -> int:
         error = one_line(f.last_error or "")
         if out.tty:
             fetched = format_age(now - f.last_fetched) if f.last_fetched else "never"
-            title = _fit(one_line(f.display_title), 32).ljust(32)
+            title = _pad(one_line(f.display_title), 32)
             folder = f"[{one_line(f.folder)}] " if f.folder else ""
             line = f"{f.id:>5}  {title}  {f.unread:>5}/{f.total:<5}  {fetched:>10}  {folder}{status}"
             if error:
@@ -151,7 +189,7 @@ class ProgressBar:
 def cmd_refresh(args, store: Store, out: Output) -> int:
     from reader.refresh import refresh
 
-    ids = [store.find_feed(ref).id for ref in args.feeds] if args.feeds else None
+    ids = [_find_feed(store, ref).id for ref in args.feeds] if args.feeds else None
     bar = None
     if out.err.isatty():
         count = len(ids) if ids is not None else len(store.list_feeds())
@@ -227,7 +265,7 @@ def cmd_fetch_articles(args, store: Store, out: Output) -> int:
         out.line(f"Removed {removed} article{'s' if removed != 1 else ''};"
                  f" {count} kept ({size / (1024 * 1024):.1f} MB)")
         return 0
-    feed_id = store.find_feed(args.feed).id if args.feed else None
+    feed_id = _find_feed(store, args.feed).id if args.feed else None
     _read_ahead(store, out, feed_id=feed_id, limit=args.limit, **cap)
     return 0
 
@@ -256,7 +294,7 @@ def cmd_import(args, store: Store, out: Output) -> int:
             added += 1
     out.line(f"Imported {added} feed{'s' if added != 1 else ''}"
              + (f" ({existing} already subscribed)" if existing else "")
-             + ". Fetch their stories with: newsdesk refresh")
+             + (". Fetch their stories with: newsdesk refresh" if added else "."))
     for line in result.skipped:
         print(f"  skipped: {one_line(line)}", file=out.err)
     return 0
@@ -265,10 +303,14 @@ def cmd_import(args, store: Store, out: Output) -> int:
 def cmd_export(args, store: Store, out: Output) -> int:
     from reader.opml import write_opml
 
-    text = write_opml(store.list_feeds())
+    feeds = store.list_feeds()
+    text = write_opml(feeds)
     if args.file and args.file != "-":
-        Path(args.file).write_text(text, encoding="utf-8")
-        print(f"Exported {len(store.list_feeds())} feeds to {args.file}", file=out.err)
+        try:
+            Path(args.file).write_text(text, encoding="utf-8")
+        except OSError as exc:  # say which file: "No such file or directory" alone names none
+            raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from None
+        print(f"Exported {len(feeds)} feed{'s' if len(feeds) != 1 else ''} to {args.file}", file=out.err)
     else:
         out.out.write(text)
     return 0
@@ -276,7 +318,7 @@ def cmd_export(args, store: Store, out: Output) -> int:
 
 def _filter(args, store: Store) -> StoryFilter:
     state = "unread" if getattr(args, "unread", False) else "saved" if getattr(args, "saved", False) else "all"
-    feed_id = store.find_feed(args.feed).id if getattr(args, "feed", None) else None
+    feed_id = _find_feed(store, args.feed).id if getattr(args, "feed", None) else None
     return StoryFilter(state=state, feed_id=feed_id)
 
 
@@ -385,13 +427,17 @@ def cmd_summary(args, store: Store, out: Output) -> int:
     return 0
 
 
-def _ids_state(change: Callable[[list[int]], list[int]], verb: str):
+def _stories(count: int) -> str:
+    return f"{count} stor{'y' if count == 1 else 'ies'}"
+
+
+def _ids_state(change: Callable[[list[int]], list[int]], verb: str, state: str = ""):
     def run(args, store: Store, out: Output) -> int:
         ids = list(dict.fromkeys(args.ids))
         known = set(store.existing_story_ids(ids))
         missing = [i for i in ids if i not in known]
         changed = change(store, [i for i in ids if i in known])
-        out.line(f"{verb} {len(changed)} stor{'y' if len(changed) == 1 else 'ies'}")
+        out.line(f"{verb} {_stories(len(changed))}{' ' + state if state else ''}")
         if missing:
             raise CliError("no such story: " + ", ".join(map(str, missing)))
         return 0
@@ -403,13 +449,13 @@ def cmd_mark_read(args, store: Store, out: Output) -> int:
     if args.all or args.feed:
         if args.ids:
             raise CliError("give story ids or --all/--feed, not both")
-        flt = StoryFilter(feed_id=store.find_feed(args.feed).id) if args.feed else StoryFilter()
+        flt = StoryFilter(feed_id=_find_feed(store, args.feed).id) if args.feed else StoryFilter()
         changed = store.mark_all_read(flt)
-        out.line(f"Marked {len(changed)} stor{'y' if len(changed) == 1 else 'ies'} read")
+        out.line(f"Marked {_stories(len(changed))} read")
         return 0
     if not args.ids:
         raise CliError("give story ids, --all or --feed FEED")
-    return _ids_state(lambda s, ids: s.mark_read(ids, True), "Marked read:")(args, store, out)
+    return _ids_state(lambda s, ids: s.mark_read(ids, True), "Marked", "read")(args, store, out)
 
 
 def cmd_config(args, store: Store | None, out: Output) -> int:
@@ -457,28 +503,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"newsdesk {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    s = sub.add_parser("add", help="subscribe to a feed, or to the feed a web page links to")
-    s.add_argument("url")
+    def command(name: str, help: str, more: str = "") -> argparse.ArgumentParser:
+        # argparse shows `help` only in the list of commands; `newsdesk NAME --help` needs it too
+        return sub.add_parser(name, help=help, description=f"{help[0].upper()}{help[1:]}. {more}".strip())
+
+    story_ref = "a story id: the first column of stories and search"
+
+    s = command("add", help="subscribe to a feed, or to the feed a web page links to")
+    s.add_argument("url", help="the feed's address, or a web page that links to its feed")
     s.add_argument("--folder", help="put the feed in this folder")
     s.add_argument("--title", help="call the feed this instead of its own title")
     s.set_defaults(func=cmd_add)
 
-    s = sub.add_parser("remove", help="unsubscribe from feeds (by id, URL or title) and delete their stories")
-    s.add_argument("feeds", nargs="+", metavar="FEED")
+    s = command("remove", help="unsubscribe from feeds (by id, URL or title) and delete their stories")
+    s.add_argument("feeds", nargs="+", metavar="FEED", help="a feed's id, URL or title, as feeds lists it")
     s.set_defaults(func=cmd_remove)
 
-    s = sub.add_parser("feeds", help="list feeds: id, title, unread/total, last refresh, last error")
+    s = command("feeds", help="list feeds: id, title, unread/total, last refresh, last error")
     s.set_defaults(func=cmd_feeds)
 
-    s = sub.add_parser("refresh", help="fetch new stories (all feeds, or the ones named)")
-    s.add_argument("feeds", nargs="*", metavar="FEED")
+    s = command("refresh", help="fetch new stories (all feeds, or the ones named)")
+    s.add_argument("feeds", nargs="*", metavar="FEED",
+                   help="only this feed (id, URL or title, as feeds lists it); every feed when none is named")
     s.add_argument("--articles", action="store_true",
                    help="then fetch the full article of each new unread story, for reading offline")
     s.set_defaults(func=cmd_refresh)
 
     from reader.extract import ARTICLE_CACHE_MAX_BYTES, ARTICLE_MAX_AGE_DAYS, READ_AHEAD_LIMIT
 
-    s = sub.add_parser("fetch-articles", help="fetch and keep the full articles of unread stories,"
+    s = command("fetch-articles", help="fetch and keep the full articles of unread stories,"
                        " for reading offline; old ones are removed")
     s.add_argument("--feed", metavar="FEED", help="only this feed's stories (id, URL or title)")
     s.add_argument("--limit", type=_positive, default=READ_AHEAD_LIMIT, metavar="N",
@@ -491,12 +544,16 @@ def build_parser() -> argparse.ArgumentParser:
                    f" {ARTICLE_CACHE_MAX_BYTES // (1024 * 1024)}); saved stories' always")
     s.set_defaults(func=cmd_fetch_articles)
 
-    s = sub.add_parser("import", help="subscribe to the feeds in an OPML file or a newsboat urls file")
-    s.add_argument("file")
+    s = command("import", help="subscribe to the feeds in an OPML file or a newsboat urls file",
+                more="The format is detected. OPML folders and a newsboat feed's first tag become folders,"
+                " newsboat's \"~Title\" its title. Feeds already subscribed to are left as they are;"
+                " entries that are no feed address (newsboat's query:, exec: and filter: lines among"
+                " them) are named on stderr and left out. Nothing is fetched: run newsdesk refresh next.")
+    s.add_argument("file", help="the OPML file or newsboat urls file (e.g. ~/.newsboat/urls)")
     s.set_defaults(func=cmd_import)
 
-    s = sub.add_parser("export", help="write subscriptions as OPML (to stdout unless FILE is given)")
-    s.add_argument("file", nargs="?")
+    s = command("export", help="write subscriptions as OPML (to stdout unless FILE is given)")
+    s.add_argument("file", nargs="?", help="where to write the OPML (default, or -: standard output)")
     s.set_defaults(func=cmd_export)
 
     def story_filters(sp: argparse.ArgumentParser) -> None:
@@ -506,45 +563,48 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--feed", metavar="FEED", help="only this feed (id, URL or title)")
         sp.add_argument("--limit", type=_positive, metavar="N", help="at most N stories")
 
-    s = sub.add_parser("stories", help="list stories, newest first, one a line starting with its id")
+    s = command("stories", help="list stories, newest first, one a line starting with its id")
     story_filters(s)
     s.add_argument("--grouped", action="store_true",
                    help="a story told by several feeds once, marked [N sources]")
     s.set_defaults(func=cmd_stories)
 
-    s = sub.add_parser("groups", help="stories told by several feeds: sources, story ids, title")
+    s = command("groups", help="stories told by several feeds: sources, story ids, title")
     s.add_argument("--limit", type=_positive, metavar="N", help="at most N, most recent first")
     s.set_defaults(func=cmd_groups)
 
-    s = sub.add_parser("summary", help="summary bullets of a story, or of the event it belongs to")
-    s.add_argument("id", type=_story_id)
+    s = command("summary", help="summary bullets of a story, or of the event it belongs to")
+    s.add_argument("id", type=_story_id, help=story_ref)
     s.set_defaults(func=cmd_summary)
 
-    s = sub.add_parser("search", help="full-text search over titles and text, best match first")
-    s.add_argument("query", nargs="+")
+    s = command("search", help="full-text search over titles and text, best match first",
+                more="A story matches when it holds every word of the query; the last word also"
+                " matches words it begins (tram finds tramway). Punctuation is ignored, so quotes,"
+                " -, * and brackets are not operators, and AND, OR and NOT are words to find.")
+    s.add_argument("query", nargs="+", help="the words to find")
     story_filters(s)
     s.set_defaults(func=cmd_search)
 
-    s = sub.add_parser("show", help="print a story: title, source, date, link and text")
-    s.add_argument("id", type=_story_id)
+    s = command("show", help="print a story: title, source, date, link and text")
+    s.add_argument("id", type=_story_id, help=story_ref)
     s.set_defaults(func=cmd_show)
 
-    s = sub.add_parser("mark-read", help="mark stories read (ids, --all, or --feed FEED)")
-    s.add_argument("ids", nargs="*", type=_story_id, metavar="ID")
+    s = command("mark-read", help="mark stories read (ids, --all, or --feed FEED)")
+    s.add_argument("ids", nargs="*", type=_story_id, metavar="ID", help=story_ref)
     s.add_argument("--all", action="store_true", help="every story")
     s.add_argument("--feed", metavar="FEED", help="every story of this feed")
     s.set_defaults(func=cmd_mark_read)
 
-    for name, helptext, change, verb in (
-        ("mark-unread", "mark stories unread", lambda st, ids: st.mark_read(ids, False), "Marked unread:"),
-        ("save", "save stories", lambda st, ids: st.mark_saved(ids, True), "Saved"),
-        ("unsave", "unsave stories", lambda st, ids: st.mark_saved(ids, False), "Unsaved"),
+    for name, helptext, change, verb, state in (
+        ("mark-unread", "mark stories unread", lambda st, ids: st.mark_read(ids, False), "Marked", "unread"),
+        ("save", "save stories", lambda st, ids: st.mark_saved(ids, True), "Saved", ""),
+        ("unsave", "unsave stories", lambda st, ids: st.mark_saved(ids, False), "Unsaved", ""),
     ):
-        s = sub.add_parser(name, help=helptext)
-        s.add_argument("ids", nargs="+", type=_story_id, metavar="ID")
-        s.set_defaults(func=_ids_state(change, verb))
+        s = command(name, help=helptext)
+        s.add_argument("ids", nargs="+", type=_story_id, metavar="ID", help=story_ref)
+        s.set_defaults(func=_ids_state(change, verb, state))
 
-    s = sub.add_parser("config", help="where the config file is, or the documented defaults")
+    s = command("config", help="where the config file is, or the documented defaults")
     g = s.add_mutually_exclusive_group()
     g.add_argument("--path", action="store_true", help="print the config file's path (the default)")
     g.add_argument("--default", action="store_true", help="print the default config, with comments")

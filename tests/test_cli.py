@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import io
 import os
+import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -277,3 +281,100 @@ def test_a_feed_without_a_title_is_named_by_its_address(url, expected):
     from reader.models import feed_locator
 
     assert feed_locator(url) == expected
+
+
+def test_every_command_explains_itself_and_its_arguments_in_its_help():
+    # `newsdesk import --help` said only "positional arguments: file": not which formats, not
+    # that query: lines are left out, not that nothing is fetched.
+    from reader.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name, parser in commands.choices.items():
+        assert parser.description, name
+        for action in parser._actions:
+            assert action.help, (name, action.dest)
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as info, contextlib.redirect_stdout(out):
+        main(["import", "--help"])
+    assert info.value.code == 0
+    text = " ".join(out.getvalue().split())
+    assert "OPML" in text and "newsboat" in text and "query:" in text and "newsdesk refresh" in text
+    out = io.StringIO()
+    with pytest.raises(SystemExit), contextlib.redirect_stdout(out):
+        main(["search", "--help"])
+    assert "every word" in " ".join(out.getvalue().split())
+
+
+def test_a_feed_is_found_by_the_name_refresh_and_feeds_print_for_it(server, db_path):
+    # refresh names an untitled feed "127.0.0.1:PORT/news/world.xml"; typing that name back
+    # into `refresh FEED` or `--feed` said "no such feed".
+    good = server.add("/news/world.xml", rss("", [("w1", "Tram line approved")]))
+    with Store(db_path) as s:
+        s.add_feed(good)
+    name = good.split("//", 1)[1]
+    assert run(db_path, "refresh")[0] == 0
+    assert name in run(db_path, "feeds")[1]
+    code, out, err = run(db_path, "refresh", name)
+    assert code == 0 and out.startswith("Refreshed 1 feed "), err
+    code, out, _ = run(db_path, "stories", "--feed", name)
+    assert code == 0 and out.rstrip().endswith("Tram line approved")
+    assert run(db_path, "mark-read", "--feed", name)[1] == "Marked 1 story read\n"
+    code, _, err = run(db_path, "refresh", name + "x")
+    assert code == 1 and err == f"newsdesk: no such feed: {name}x\n"
+
+
+def test_export_to_a_place_it_cannot_write_names_the_file(filled, db_path, tmp_path):
+    target = tmp_path / "missing" / "subs.opml"
+    code, _, err = run(db_path, "export", str(target))
+    assert code == 1 and err == f"newsdesk: cannot write {target}: No such file or directory\n"
+    code, _, err = run(db_path, "export", str(tmp_path / "out.opml"))
+    assert code == 0 and err == f"Exported 2 feeds to {tmp_path / 'out.opml'}\n"
+
+
+def test_state_changes_and_imports_say_what_they_did_in_plain_words(filled, db_path):
+    tram, chip, storm = ids_of(run(db_path, "stories")[1])
+    assert run(db_path, "mark-read", str(tram), str(chip))[1] == "Marked 2 stories read\n"
+    assert run(db_path, "mark-unread", str(tram))[1] == "Marked 1 story unread\n"
+    assert run(db_path, "save", str(storm))[1] == "Saved 1 story\n"
+    source = DATA / "opml" / "subscriptions-2.0.opml"
+    code, out, _ = run(db_path, "import", str(source))
+    assert code == 0 and out.rstrip().endswith("Fetch their stories with: newsdesk refresh")
+    code, out, _ = run(db_path, "import", str(source))  # nothing new: nothing to fetch
+    assert code == 0 and re.fullmatch(r"Imported 0 feeds \(\d+ already subscribed\)\.\n", out), out
+
+
+def test_wide_characters_keep_the_columns_aligned_on_a_terminal(store, db_path):
+    # A Japanese feed title of 17 characters takes 23 columns: counted as characters, it pushed
+    # its titles 5 columns right, and a title of 50 such characters wrapped an 80-column line.
+    japanese = store.add_feed("https://arclamp.example/rdf", title="arclamp.jp アークランプ")
+    plain = store.add_feed("https://plain.example/feed", title="Plain")
+    store.save_stories(japanese.id, [ParsedStory(uid="j", title="プロジェクトマネジメント" * 4,
+                                                 published=T0, content_hash="j")])
+    store.save_stories(plain.id, [ParsedStory(uid="p", title="Plain title", published=T0 - 60,
+                                              content_hash="p")])
+    primary, secondary = pty.openpty()
+    exe = Path(sys.executable).with_name("newsdesk")
+    env = {**os.environ, "NEWSDESK_DB": str(db_path), "COLUMNS": "80", "TZ": "UTC"}
+    with os.fdopen(primary, "rb", buffering=0) as terminal:
+        proc = subprocess.run([str(exe), "stories"], stdout=secondary, stderr=subprocess.PIPE,
+                              env=env, timeout=60)
+        os.close(secondary)
+        assert proc.returncode == 0, proc.stderr
+        output = b""
+        while True:
+            try:
+                chunk = terminal.read(4096)
+            except OSError:  # the terminal's other end is closed: all read
+                break
+            if not chunk:
+                break
+            output += chunk
+    lines = output.decode().replace("\r\n", "\n").splitlines()
+    assert len(lines) == 2, lines
+    from reader.cli import _cells
+
+    japanese_line, plain_line = lines
+    assert _cells(japanese_line) <= 80 and japanese_line.endswith("…")
+    assert "アーク…" in japanese_line  # the feed's column is cut by width, too
+    # the titles start in the same column
+    assert _cells(japanese_line[: japanese_line.index("プロジェクト")]) == plain_line.index("Plain title")

@@ -1104,3 +1104,26 @@ async def test_a_failed_feed_says_why_in_the_header_and_in_its_empty_list(make_a
         assert app.stories.empty_message.startswith("No stories here.")
         assert "No stories here." in " ".join(screen_text(app, app.stories).split())
         assert "failed" not in screen_text(app, header)
+
+
+async def test_help_pages_with_the_lists_keys_at_80x24(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        scroll = app.screen.query_one("#help-scroll")
+        assert scroll.max_scroll_y > 10, "the keys do not fit: the help scrolls"
+        # space, G and g did nothing here (only j/k, arrows and page keys moved)
+        await pilot.press("space")
+        await pilot.pause()
+        assert scroll.scroll_y > 5
+        await pilot.press("G")
+        await pilot.pause()
+        assert scroll.scroll_y == scroll.max_scroll_y
+        assert "command_palette" in screen_text(app, scroll), "the last row is on screen"
+        await pilot.press("g")
+        await pilot.pause()
+        assert scroll.scroll_y == 0
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)

@@ -15,6 +15,11 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "Close help", id="help.close"),
         Binding("j,down", "scroll('down')", "Scroll down", show=False),
         Binding("k,up", "scroll('up')", "Scroll up", show=False),
+        # the list's own paging keys page here too (the app's G, g and space do nothing over a dialog)
+        Binding("space,pagedown", "scroll('page_down')", "Page down", show=False),
+        Binding("pageup", "scroll('page_up')", "Page up", show=False),
+        Binding("G,end", "scroll('end')", "To the end", show=False),
+        Binding("g,home", "scroll('home')", "To the top", show=False),
     ]
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:
@@ -44,7 +49,12 @@ class HelpScreen(ModalScreen[None]):
 
     def action_scroll(self, direction: str) -> None:
         scroll = self.query_one("#help-scroll", VerticalScroll)
-        if direction == "down":
-            scroll.scroll_down(animate=False)
-        else:
-            scroll.scroll_up(animate=False)
+        move = {
+            "down": scroll.scroll_down,
+            "up": scroll.scroll_up,
+            "page_down": scroll.scroll_page_down,
+            "page_up": scroll.scroll_page_up,
+            "end": scroll.scroll_end,
+            "home": scroll.scroll_home,
+        }[direction]
+        move(animate=False)

@@ -199,6 +199,9 @@ def cmd_refresh(args, store: Store, out: Output) -> int:
     finally:
         if bar:
             bar.close()
+    if not summary.feeds and ids is None:
+        out.line("No feeds yet. Add one with: newsdesk add URL, or import yours with: newsdesk import FILE")
+        return 0
     fetched = [r for r in summary.feeds if not r.skipped]
     skipped = len(summary.feeds) - len(fetched)
     failed = summary.failed
@@ -323,15 +326,21 @@ def _filter(args, store: Store) -> StoryFilter:
 
 
 def cmd_stories(args, store: Store, out: Output) -> int:
-    if args.grouped:
-        return _grouped_stories(args, store, out)
-    for row in store.list_stories(_filter(args, store), limit=args.limit):
-        out.story(row)
+    flt = _filter(args, store)
+    shown = _grouped_stories(args, store, out) if args.grouped else 0
+    if not args.grouped:
+        for row in store.list_stories(flt, limit=args.limit):
+            out.story(row)
+            shown += 1
+    if not shown and out.tty:  # on a terminal, an empty answer says so; a script gets none
+        which = "" if flt.state == "all" else f"{flt.state} "
+        out.line(f"No {which}stories" + (" in this feed" if flt.feed_id is not None else ""))
     return 0
 
 
 def _grouped_stories(args, store: Store, out: Output) -> int:
-    """The list with each event told by several feeds once, at its newest story, "[N sources]"."""
+    """The list with each event told by several feeds once, at its newest story, "[N sources]";
+    returns how many lines it printed."""
     import dataclasses
 
     from reader.store import SQL_CHUNK
@@ -353,8 +362,8 @@ def _grouped_stories(args, store: Store, out: Output) -> int:
             out.story(row)
             printed += 1
             if args.limit is not None and printed >= args.limit:
-                return 0
-    return 0
+                return printed
+    return printed
 
 
 def cmd_search(args, store: Store, out: Output) -> int:

@@ -298,7 +298,10 @@ def _read_newsboat(data: bytes, label: str) -> ImportResult:
         raise ValueError(
             f"{label} is neither an OPML file nor a newsboat urls file: it holds binary data"
         )
-    text = data.decode("utf-8-sig", errors="replace")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:  # a file from a Latin-1 locale: "~Café" must not become "~Caf�"
+        text = data.decode("cp1252", errors="replace")
     subscriptions: list[Subscription] = []
     skipped: list[str] = []
     unusable: list[tuple[int, str]] = []  # lines whose first word is no web address

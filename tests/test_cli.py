@@ -343,20 +343,13 @@ def test_state_changes_and_imports_say_what_they_did_in_plain_words(filled, db_p
     assert code == 0 and re.fullmatch(r"Imported 0 feeds \(\d+ already subscribed\)\.\n", out), out
 
 
-def test_wide_characters_keep_the_columns_aligned_on_a_terminal(store, db_path):
-    # A Japanese feed title of 17 characters takes 23 columns: counted as characters, it pushed
-    # its titles 5 columns right, and a title of 50 such characters wrapped an 80-column line.
-    japanese = store.add_feed("https://arclamp.example/rdf", title="arclamp.jp アークランプ")
-    plain = store.add_feed("https://plain.example/feed", title="Plain")
-    store.save_stories(japanese.id, [ParsedStory(uid="j", title="プロジェクトマネジメント" * 4,
-                                                 published=T0, content_hash="j")])
-    store.save_stories(plain.id, [ParsedStory(uid="p", title="Plain title", published=T0 - 60,
-                                              content_hash="p")])
+def on_a_terminal(db_path, *args: str) -> str:
+    """What the installed command prints with its output on a real terminal (a pty) 80 columns wide."""
     primary, secondary = pty.openpty()
     exe = Path(sys.executable).with_name("newsdesk")
     env = {**os.environ, "NEWSDESK_DB": str(db_path), "COLUMNS": "80", "TZ": "UTC"}
     with os.fdopen(primary, "rb", buffering=0) as terminal:
-        proc = subprocess.run([str(exe), "stories"], stdout=secondary, stderr=subprocess.PIPE,
+        proc = subprocess.run([str(exe), *args], stdout=secondary, stderr=subprocess.PIPE,
                               env=env, timeout=60)
         os.close(secondary)
         assert proc.returncode == 0, proc.stderr
@@ -369,7 +362,30 @@ def test_wide_characters_keep_the_columns_aligned_on_a_terminal(store, db_path):
             if not chunk:
                 break
             output += chunk
-    lines = output.decode().replace("\r\n", "\n").splitlines()
+    return output.decode().replace("\r\n", "\n")
+
+
+def test_an_empty_answer_says_so_on_a_terminal_and_is_empty_when_piped(filled, db_path, tmp_path):
+    # `newsdesk stories --saved` printed nothing at all on a terminal: no way to tell "none" from
+    # a command that did nothing; `refresh` with no feeds said "Refreshed 0 feeds".
+    assert on_a_terminal(db_path, "stories", "--saved") == "No saved stories\n"
+    assert on_a_terminal(db_path, "stories", "--saved", "--grouped") == "No saved stories\n"
+    assert on_a_terminal(db_path, "stories", "--unread", "--feed", "World Wire").count("\n") == 2
+    assert run(db_path, "stories", "--saved") == (0, "", "")
+    code, out, _ = run(tmp_path / "new.db", "refresh")
+    assert code == 0 and out.startswith("No feeds yet. Add one with: newsdesk add URL")
+
+
+def test_wide_characters_keep_the_columns_aligned_on_a_terminal(store, db_path):
+    # A Japanese feed title of 17 characters takes 23 columns: counted as characters, it pushed
+    # its titles 5 columns right, and a title of 50 such characters wrapped an 80-column line.
+    japanese = store.add_feed("https://arclamp.example/rdf", title="arclamp.jp アークランプ")
+    plain = store.add_feed("https://plain.example/feed", title="Plain")
+    store.save_stories(japanese.id, [ParsedStory(uid="j", title="プロジェクトマネジメント" * 4,
+                                                 published=T0, content_hash="j")])
+    store.save_stories(plain.id, [ParsedStory(uid="p", title="Plain title", published=T0 - 60,
+                                              content_hash="p")])
+    lines = on_a_terminal(db_path, "stories").splitlines()
     assert len(lines) == 2, lines
     from reader.cli import _cells
 

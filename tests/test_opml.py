@@ -315,6 +315,13 @@ def test_newsboat_quoting(line: str, expected: Subscription):
     assert read_subscriptions(line.encode()).subscriptions == (expected,)
 
 
+def test_newsboat_file_in_latin_1_keeps_its_titles():
+    data = 'https://a.example.org/ "~Café Crème" "Nouvelles du jour"\r\n'.encode("latin-1")
+    assert read_subscriptions(data).subscriptions == (
+        Subscription("https://a.example.org/", "Café Crème", "Nouvelles du jour"),
+    )
+
+
 def test_newsboat_file_of_comments_only_is_empty_not_an_error():
     assert read_subscriptions(b"# nothing yet\n\n").subscriptions == ()
 

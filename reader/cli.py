@@ -141,7 +141,7 @@ def cmd_remove(args, store: Store, out: Output) -> int:
         feed = _find_feed(store, ref)
         count = store.count_stories(StoryFilter(feed_id=feed.id))
         store.remove_feed(feed.id)
-        out.line(f"Removed {one_line(feed.display_title)} <{safe_url(feed.url)}> and its {count} stories")
+        out.line(f"Removed {one_line(feed.display_title)} <{safe_url(feed.url)}> and its {_stories(count)}")
     return 0
 
 

@@ -169,6 +169,9 @@ def test_remove_deletes_the_feed_and_its_stories(filled, db_path):
     code, out, _ = run(db_path, "remove", "World Wire")
     assert code == 0 and "2 stories" in out
     assert len(ids_of(run(db_path, "stories")[1])) == 1
+    code, out, _ = run(db_path, "remove", "Tech Daily")
+    assert code == 0 and out == "Removed Tech Daily <https://tech.example/feed> and its 1 story\n"
+    assert ids_of(run(db_path, "stories")[1]) == []
 
 
 def test_import_opml_then_export_round_trips(tmp_path, db_path):

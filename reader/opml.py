@@ -82,6 +82,17 @@ def _folder_segments(folder: str | None) -> list[str]:
     return [s for s in (_clean(part) for part in folder.split("/")) if s]
 
 
+def normalise_folder(folder: str | None) -> str | None:
+    """A folder as the user typed it, stored as an import would store it: " /Tech// News/ " is
+    "Tech/News", and a blank one is none."""
+    return "/".join(_folder_segments(folder)) or None
+
+
+def normalise_title(title: str | None) -> str | None:
+    """A title as an import would store it: stripped, and a blank one is none."""
+    return _clean(title)
+
+
 def _web_url(url: str | None) -> str | None:
     """The address when it is an http(s) URL, else None."""
     url = _clean(url)

@@ -147,6 +147,17 @@ def test_add_refresh_and_exit_status(server, db_path):
     assert code == 0 and "Refreshed 1 feed " in out
 
 
+def test_add_stores_folder_and_title_as_an_import_would(server, db_path):
+    # --title "  " was stored as the feed's title ("Added   <…>", a blank row in feeds) and
+    # --folder " /Tech// News/ " as typed, where an import of the same names gives "Tech/News".
+    url = server.add("/tech.xml", rss("Tech Daily", [("t1", "Chips")]))
+    code, out, err = run(db_path, "add", url, "--folder", " /Tech// News/ ", "--title", "  ")
+    assert code == 0 and out.startswith("Added Tech Daily <"), err
+    with Store(db_path) as s:
+        feed = s.find_feed(url)
+    assert (feed.title, feed.folder) == ("Tech Daily", "Tech/News")
+
+
 def test_failed_feeds_without_a_title_are_told_apart_by_their_address(server, db_path):
     # Two feeds of one site that never worked: naming them by host alone gave two lines that
     # both began "127.0.0.1:", and the user could not tell which feed had which problem.

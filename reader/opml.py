@@ -327,7 +327,12 @@ def _read_newsboat(data: bytes, label: str) -> ImportResult:
         scheme = url.partition(":")[0].lower()
         if scheme in _NEWSBOAT_SPECIAL:
             what = _NEWSBOAT_SPECIAL[scheme]
-            skipped.append(f"line {number}: {_shorten(url)} is {what}; left out")
+            hint = ""
+            if scheme == "filter":  # filter:PROGRAM:URL; the feed itself can still be had
+                inner = _web_url(url.split(":", 2)[-1])
+                if inner:
+                    hint = f" (newsdesk add {inner} subscribes to it unfiltered)"
+            skipped.append(f"line {number}: {_shorten(url)} is {what}; left out{hint}")
             specials += 1
             continue
         web_url = _web_url(url)

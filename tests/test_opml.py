@@ -287,6 +287,7 @@ def test_newsboat_skipped_lines_are_reported_by_line_number():
     assert 'query:Unread Articles:unread = "yes"' in query and "query feed" in query
     assert "exec:~/bin/weather-to-rss" in exec_ and "command" in exec_
     assert "filter feed" in filter_
+    assert filter_.endswith("(newsdesk add https://filtered.example.org/rss subscribes to it unfiltered)")
     assert "more than once" in duplicate
     assert "'not-a-url' is not a feed address" in junk
 

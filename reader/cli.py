@@ -279,13 +279,14 @@ def cmd_import(args, store: Store, out: Output) -> int:
 
     path = Path(args.file)
     try:
-        data = path.read_bytes()
+        # "-" is standard input, as for export: `ssh old-box cat .newsboat/urls | newsdesk import -`
+        data = sys.stdin.buffer.read() if args.file == "-" else path.read_bytes()
     except FileNotFoundError:
         raise CliError(f"no such file: {path}") from None
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror}") from None
     try:
-        result = read_subscriptions(data, path.name)
+        result = read_subscriptions(data, "standard input" if args.file == "-" else path.name)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     added = existing = 0
@@ -559,7 +560,8 @@ def build_parser() -> argparse.ArgumentParser:
                 " newsboat's \"~Title\" its title. Feeds already subscribed to are left as they are;"
                 " entries that are no feed address (newsboat's query:, exec: and filter: lines among"
                 " them) are named on stderr and left out. Nothing is fetched: run newsdesk refresh next.")
-    s.add_argument("file", help="the OPML file or newsboat urls file (e.g. ~/.newsboat/urls)")
+    s.add_argument("file", help="the OPML file or newsboat urls file (e.g. ~/.newsboat/urls); - reads"
+                   " standard input")
     s.set_defaults(func=cmd_import)
 
     s = command("export", help="write subscriptions as OPML (to stdout unless FILE is given)")

@@ -266,6 +266,18 @@ def test_the_installed_command_runs_and_pipes_cleanly(filled, db_path):
     assert proc.returncode == 1 and proc.stderr.strip() == "newsdesk: no such story: 424242"
 
 
+def test_import_reads_standard_input_given_as_a_dash(db_path):
+    exe = Path(sys.executable).with_name("newsdesk")
+    env = {**os.environ, "NEWSDESK_DB": str(db_path)}
+    urls = (DATA / "opml" / "newsboat-urls").read_bytes()
+    proc = subprocess.run([str(exe), "import", "-"], input=urls, capture_output=True, env=env, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith(b"Imported 8 feeds."), proc.stderr
+    proc = subprocess.run([str(exe), "import", "-"], input=b"Dear diary\n", capture_output=True, env=env,
+                          timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(b"newsdesk: standard input is neither an OPML file nor a newsboat")
+
+
 def test_demo_with_a_command_runs_it_on_a_throw_away_demo_database(tmp_path):
     mine = tmp_path / "mine.db"
     code, out, err = run(mine, "--demo", "groups")

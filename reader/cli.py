@@ -522,7 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = command("add", help="subscribe to a feed, or to the feed a web page links to")
     s.add_argument("url", help="the feed's address, or a web page that links to its feed")
-    s.add_argument("--folder", help="put the feed in this folder")
+    s.add_argument("--folder", help="put the feed in this folder (Parent/Child for one inside another)")
     s.add_argument("--title", help="call the feed this instead of its own title")
     s.set_defaults(func=cmd_add)
 
@@ -533,7 +533,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = command("feeds", help="list feeds: id, title, unread/total, last refresh, last error")
     s.set_defaults(func=cmd_feeds)
 
-    s = command("refresh", help="fetch new stories (all feeds, or the ones named)")
+    s = command("refresh", help="fetch new stories (all feeds, or the ones named)",
+                more="Prints a summary line; each feed that failed gets a line on stderr and the exit"
+                " status is 1, so cron can tell.")
     s.add_argument("feeds", nargs="*", metavar="FEED",
                    help="only this feed (id, URL or title, as feeds lists it); every feed when none is named")
     s.add_argument("--articles", action="store_true",

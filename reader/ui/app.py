@@ -1031,8 +1031,19 @@ class NewsdeskApp(App[None]):
     def action_next_unread(self) -> None:
         if self.stories.next_unread():
             self.open_story(self.current_id())
+        elif self.stories.next_unread(wrap=True):  # none below: the first above, as newsboat wraps
+            self.notify("No unread story below: back to the first one above.", markup=False, timeout=2)
+            self.open_story(self.current_id())
+        elif self._previewed_unread():  # the view's last unread story, shown but never opened
+            self.open_story(self.current_id())
         else:
             self.notify("No more unread stories in this view.", markup=False)
+
+    def _previewed_unread(self) -> bool:
+        """Whether the story under the cursor is unread and only previewed (not opened)."""
+        story_id = self.current_id()
+        return (story_id is not None and story_id != self.open_story_id
+                and self.stories.row_unread(self.stories.cursor_index))
 
     def action_prev_unread(self) -> None:
         if self.stories.prev_unread():

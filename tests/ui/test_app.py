@@ -1127,3 +1127,33 @@ async def test_help_pages_with_the_lists_keys_at_80x24(make_app):
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_n_leaves_no_unread_story_behind(make_app, check, feeds):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        # t0 is shown (previewed, unread) when the app starts; n opens the next, b0, as before
+        await pilot.press("n")
+        await pilot.pause()
+        assert current_uid(app, check) == "b0" and not is_read(check, "t0")
+        for _ in range(6):
+            await pilot.press("n")
+            await pilot.pause()
+        assert current_uid(app, check) == "b1"
+        # the list's end: n said "No more unread stories" with t0 unread above; it goes back to it
+        await pilot.press("n")
+        await pilot.pause()
+        assert current_uid(app, check) == "t0" and is_read(check, "t0")
+        assert check.unread_count(StoryFilter("all")) == 0
+        await pilot.press("n")
+        await pilot.pause()
+        assert any("No more unread" in n.message for n in app._notifications)
+        # a feed whose one unread story is under the cursor (shown, not opened): n opens it
+        check.mark_read([story_id(check, "b0")], False)
+        app.load_view(StoryFilter("all", feed_id=feeds["blog"]))
+        await pilot.pause()
+        assert current_uid(app, check) == "b0" and app.open_story_id is None
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.open_story_id == story_id(check, "b0") and is_read(check, "b0")

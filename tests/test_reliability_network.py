@@ -22,7 +22,7 @@ import pytest
 
 import reader.refresh
 from reader.fetch import FetchLimits
-from reader.models import StoryFilter
+from reader.models import StoryFilter, feed_locator
 from reader.refresh import refresh
 from reader.store import Store
 from tests.conftest import T0, cli
@@ -185,7 +185,7 @@ def test_every_fault_at_once_through_newsdesk_refresh(server, store, db_path, mo
     for n, fault in enumerate(FAULTS):
         feed = store.add_feed(fault.serve(server, f"/fault{n}"))
         if fault.words is not None:
-            failing[feed.id] = fault
+            failing[feed.id] = (feed, fault)
     started = time.perf_counter()
     code, out, err = cli(db_path, "refresh")
     elapsed = time.perf_counter() - started
@@ -196,9 +196,10 @@ def test_every_fault_at_once_through_newsdesk_refresh(server, store, db_path, mo
     assert elapsed < LIMITS.total_timeout + 8  # the slow ones wait side by side, not one after another
     for ok in healthy:
         assert store.count_stories(StoryFilter(feed_id=ok.id)) == 1
-    for feed_id, fault in failing.items():
+    for feed_id, (feed, fault) in failing.items():
         words = fault.words.split(";")[0]  # the Retry-After time is real time here
-        assert f"  127.0.0.1: {words}" in err, (fault.name, err)
+        # each line names its own feed (by its address, as it has no title), not just the host
+        assert f"  {feed_locator(feed.url)}: {words}" in err, (fault.name, err)
         assert store.get_feed(feed_id).last_error.startswith(words)
     with Store(db_path) as check:
         assert check.integrity_ok()

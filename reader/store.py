@@ -27,6 +27,7 @@ from reader.models import (
     StoryFilter,
     StoryGroup,
     StoryRow,
+    feed_locator,
     system_clock,
 )
 
@@ -405,7 +406,7 @@ REFRESH_FEED_FIELDS = frozenset(
     }
 )
 STORY_ROW_COLUMNS = (
-    "s.id, s.feed_id, COALESCE(f.title, f.url), s.title, s.published, s.read, s.saved, s.url"
+    "s.id, s.feed_id, f.title, s.title, s.published, s.read, s.saved, s.url, f.url"
 )
 
 
@@ -435,7 +436,7 @@ def _story_row(row: Sequence) -> StoryRow:
     return StoryRow(
         id=row[0],
         feed_id=row[1],
-        feed_title=row[2],
+        feed_title=row[2] or feed_locator(row[8]),  # (a feed without a title yet: its address)
         title=row[3],
         published=row[4],
         read=bool(row[5]),
@@ -940,9 +941,9 @@ class Store:
 
     def get_story(self, story_id: int) -> Story | None:
         row = self.conn.execute(
-            "SELECT s.id, s.feed_id, s.uid, s.title, COALESCE(f.title, f.url), s.url, s.author,"
+            "SELECT s.id, s.feed_id, s.uid, s.title, f.title, s.url, s.author,"
             " s.published, s.updated, s.summary, s.content, s.text, s.content_hash, s.first_seen,"
-            " s.read, s.read_at, s.saved, s.saved_at, s.enclosures"
+            " s.read, s.read_at, s.saved, s.saved_at, s.enclosures, f.url"
             " FROM stories s JOIN feeds f ON f.id = s.feed_id WHERE s.id = ?",
             (story_id,),
         ).fetchone()
@@ -953,7 +954,7 @@ class Store:
             feed_id=row[1],
             uid=row[2],
             title=row[3],
-            feed_title=row[4],
+            feed_title=row[4] or feed_locator(row[19]),
             url=row[5],
             author=row[6],
             published=row[7],

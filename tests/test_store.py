@@ -459,3 +459,17 @@ def test_a_connection_checkpoints_in_its_own_commits_by_default(db_path, clock):
         _mark_back_and_forth(writer, defer=False)
         log, _ = other.checkpoint()
         assert log < 1000  # the commits checkpointed as they went (what the app must not wait for)
+
+
+def test_a_story_of_a_feed_without_a_title_names_the_feed_by_its_address(store):
+    # Before: the whole URL, "https://www.example.org/news/feed.xml", where the feeds list, the
+    # sidebar and refresh's errors say "example.org/news/feed.xml" (Feed.display_title).
+    feed = store.add_feed("https://www.example.org/news/feed.xml?format=rss")
+    titled = store.add_feed("https://other.example/feed", title="Other Paper")
+    (new,), _ = store.save_stories_ids(feed.id, [story("a")])
+    (other,), _ = store.save_stories_ids(titled.id, [story("b")])
+    assert store.get_story(new).feed_title == "example.org/news/feed.xml"
+    rows = {r.id: r.feed_title for r in store.story_rows([new, other])}
+    assert rows == {new: "example.org/news/feed.xml", other: "Other Paper"}
+    store.set_feed_title(feed.id, "The News")
+    assert store.get_story(new).feed_title == "The News"

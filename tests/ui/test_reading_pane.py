@@ -144,8 +144,31 @@ async def test_a_long_storys_bullets_come_from_a_worker_and_are_kept(make_app, c
 
 
 def test_feed_text_paragraphs_split_on_blank_lines_with_controls_dropped():
-    assert reading_pane.paragraphs("one\n\n\n two\tlines\njoined \x07\n\n\n\nthree") == [
-        "one", "two lines joined", "three"]
+    assert reading_pane.paragraphs("one\n\n\n two\tlines\n joined \x07\n\n\n\nthree") == [
+        "one", "two lines\njoined", "three"]
+    # a line break stays (a list item, <br>, a row, a line of code), with the code's indentation
+    assert reading_pane.paragraphs("Steps:\n- one\n- two  more\n\n    def f():\n    \treturn 1") == [
+        "Steps:\n- one\n- two more", "def f():\n    return 1"]
+
+
+async def test_lists_and_code_in_the_feed_text_keep_their_lines(make_app, check, feeds):
+    from reader.text import html_to_text
+
+    html = ("<p>Here are the highlights:</p><ul><li>Expanded text ads.</li><li>Bid estimates.</li></ul>"
+            "<pre>def f():\n    return 1</pre><p>Line one<br>Line two</p>")
+    check.save_stories(feeds["blog"], [ParsedStory(uid="lists", title="Lists and code", url="https://blog.example/l",
+                                                   published=T0 + 60, content=html, text=html_to_text(html))])
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.reading.story.title == "Lists and code"
+        lines = [line.strip() for line in screen_lines(app, app.reading)]
+        # they ran together: "Here are the highlights: - Expanded text ads. - Bid estimates."
+        for line in ("- Expanded text ads.", "- Bid estimates.", "def f():", "return 1", "Line one", "Line two"):
+            assert line in lines, (line, lines)
+        code = screen_lines(app, app.reading)[lines.index("return 1")]
+        assert code.startswith(" " * 5 + "return 1"), "the code's 4 spaces after the pane's padding"
 
 
 def test_the_position_line_says_how_much_is_read():
@@ -174,3 +197,10 @@ async def test_opening_a_story_is_drawn_in_one_frame(make_app, monkeypatch):
             await pilot.pause(0.3)
             # How many frames it takes depends on the machine's load; that it is drawn does not.
             assert frames and app.reading.story is not before
+
+
+def screen_lines(app, widget) -> list[str]:
+    """The characters on screen where ``widget`` is, one string per line."""
+    region = widget.region
+    strips = app.screen._compositor.render_strips()
+    return [strip.text[region.x : region.right] for strip in strips[region.y : region.bottom]]

@@ -48,8 +48,27 @@ def split_markdown(text: str, first: int = FIRST_CHARS, size: int = CHUNK_CHARS)
 
 
 def paragraphs(text: str) -> list[str]:
-    """Plain text as one-line paragraphs (blank lines separate them; controls removed)."""
-    return [p for p in (one_line(p) for p in _PARAGRAPH_BREAK.split(clean(text))) if p]
+    """Plain text as paragraphs (blank lines separate them; controls removed).
+
+    A paragraph keeps its line breaks: the feed's text has them only where the HTML had a list
+    item, a ``<br>``, a table row or a line of ``<pre>``; joined, a list or a code block read as
+    one run-on line. Each line's spaces are collapsed but its indentation is kept (code), less the
+    indentation every line of the paragraph shares."""
+    paras = []
+    for para in _PARAGRAPH_BREAK.split(clean(text)):
+        lines = [_line(line) for line in para.split("\n")]
+        lines = [line for line in lines if line.strip()]
+        if lines:
+            shared = min(len(line) - len(line.lstrip(" ")) for line in lines)
+            paras.append("\n".join(line[shared:] for line in lines))
+    return paras
+
+
+def _line(line: str) -> str:
+    """One line of a paragraph: its indentation (tabs as 4 spaces), then its words, one space apart."""
+    line = line.expandtabs(4)
+    words = one_line(line)
+    return " " * (len(line) - len(line.lstrip())) + words if words else ""
 
 
 def split_paragraphs(paras: list[str], first: int = FIRST_CHARS, size: int = CHUNK_CHARS) -> list[list[str]]:

@@ -593,8 +593,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = command("search", help="full-text search over titles and text, best match first",
                 more="A story matches when it holds every word of the query; the last word also"
-                " matches words it begins (tram finds tramway). Punctuation is ignored, so quotes,"
-                " -, * and brackets are not operators, and AND, OR and NOT are words to find.")
+                " matches words it begins (tram finds tramway). \"Two words\" in quotes must"
+                " match side by side; -word or -\"two words\" leaves out the stories that have"
+                " them (quote a query that starts with -: newsdesk search 'tram -bus'). Other"
+                " punctuation is ignored, and AND, OR and NOT are words to find.")
     s.add_argument("query", nargs="+", help="the words to find")
     story_filters(s)
     s.set_defaults(func=cmd_search)

@@ -456,18 +456,44 @@ def _enclosures_from_json(value: str | None) -> tuple[Enclosure, ...]:
     return tuple(Enclosure(e["url"], e.get("type") or "", e.get("length")) for e in json.loads(value))
 
 
-def fts_query(text: str) -> str | None:
-    """Turn what a person typed into a safe FTS5 query: every word must match, the last as a prefix.
+# A search's parts: a quoted phrase (to a closing quote or the end) or a run of other characters,
+# either with a leading "-" that leaves out the stories that have it.
+_SEARCH_PART = re.compile(r'(-?)(?:"([^"]*)"?|([^\s"]+))')
 
-    Quoting each word means FTS5 operators and stray quotes in the input are searched for, never
-    parsed, so no input can raise a syntax error.
+
+def fts_query(text: str) -> str | None:
+    """Turn what a person typed into a safe FTS5 query, read as a web search reads it: every word
+    must match, the last as a prefix (the search runs while it is typed); "two words" in quotes must
+    match side by side; -word or -"two words" leaves out the stories that have them. None when
+    nothing is left to look for (a query of only left-out words included: FTS5 cannot ask for
+    everything but).
+
+    Only runs of letters and digits reach FTS5, each quoted, so its operators and stray quotes in
+    the input are searched for as words, never parsed: no input can raise a syntax error.
     """
-    words = re.findall(r"\w+", text, flags=re.UNICODE)
-    if not words:
+    wanted: list[str] = []
+    unwanted: list[str] = []
+    prefix_ok = False  # whether the input ends in a wanted word or phrase that may be unfinished
+    for match in _SEARCH_PART.finditer(text):
+        minus, phrase, bare = match.groups()
+        words = re.findall(r"\w+", phrase if bare is None else bare, flags=re.UNICODE)
+        if not words:
+            continue
+        if bare is None or minus:
+            (unwanted if minus else wanted).append('"' + " ".join(words) + '"')
+            # a phrase whose closing quote is not typed yet is still being typed
+            prefix_ok = not minus and bare is None and not match.group(0).endswith('"', 1 + len(minus))
+        else:
+            wanted.extend(f'"{w}"' for w in words)
+            prefix_ok = True
+    if not wanted:
         return None
-    parts = [f'"{w}"' for w in words]
-    parts[-1] += "*"
-    return " ".join(parts)
+    if prefix_ok:
+        wanted[-1] += "*"
+    query = " ".join(wanted)
+    if unwanted:
+        query = f"({query}) NOT ({' OR '.join(unwanted)})"
+    return query
 
 
 def _chunks(seq: Sequence, size: int = SQL_CHUNK) -> Iterator[Sequence]:

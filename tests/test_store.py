@@ -473,3 +473,28 @@ def test_a_story_of_a_feed_without_a_title_names_the_feed_by_its_address(store):
     assert rows == {new: "example.org/news/feed.xml", other: "Other Paper"}
     store.set_feed_title(feed.id, "The News")
     assert store.get_story(new).feed_title == "The News"
+
+
+def test_search_reads_phrases_and_left_out_words_as_a_web_search_does(store):
+    f = store.add_feed("https://one.example/feed")
+    store.save_stories(f.id, [
+        story("a", title="Red apple pie wins the fair"),
+        story("b", title="Red cherry pie", text="Cherries only."),
+        story("c", title="Green apple tart"),
+        story("d", title="Pie of the day", text="An apple, red and hot."),
+    ])
+
+    def titles(query):
+        return sorted(r.title for r in store.story_rows(store.story_ids(StoryFilter(query=query))))
+
+    assert titles("apple red") == ["Pie of the day", "Red apple pie wins the fair"]
+    assert titles('"red apple"') == ["Red apple pie wins the fair"]  # side by side only
+    assert titles('"apple pi') == ["Red apple pie wins the fair"]  # a phrase still being typed
+    assert titles("pie -apple") == ["Red cherry pie"]
+    assert titles('apple -"apple pie"') == ["Green apple tart", "Pie of the day"]
+    assert titles("pie -cherry -day") == ["Red apple pie wins the fair"]
+    assert titles("red -apple pi") == ["Red cherry pie"]  # the last wanted word is a prefix
+    assert titles("-apple") == []  # nothing wanted: nothing found, never everything
+    for hostile in ["-", '-"', '"a" NOT', "(a OR b)", '"""', "- - -x", 'a -"NEAR(b"', "-*"]:
+        store.story_ids(StoryFilter(query=hostile))  # never a syntax error
+    assert fts_query("red -apple") == '("red") NOT ("apple")'

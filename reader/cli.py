@@ -122,12 +122,11 @@ def _find_feed(store: Store, ref: str) -> Feed:
 
 
 def cmd_add(args, store: Store, out: Output) -> int:
-    from reader.opml import normalise_folder, normalise_title
     from reader.refresh import AddFeedError, add_feed_from_url
 
     try:
-        feed, result = add_feed_from_url(store.path, args.url, folder=normalise_folder(args.folder),
-                                         title=normalise_title(args.title), clock=store.clock)
+        feed, result = add_feed_from_url(store.path, args.url, folder=args.folder, title=args.title,
+                                         clock=store.clock)
     except AddFeedError as exc:
         raise CliError(str(exc)) from None
     out.line(f"Added {one_line(feed.display_title)} <{safe_url(feed.url)}>:"

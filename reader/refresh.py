@@ -565,8 +565,13 @@ def add_feed_from_url(
     clock: Clock = system_clock,
     limits: FetchLimits | None = None,
 ) -> tuple[Feed, FeedRefresh]:
-    """Subscribe to a feed URL or to the feed a web page advertises, and store its stories now."""
+    """Subscribe to a feed URL or to the feed a web page advertises, and store its stories now.
+    A folder and title are stored as an import stores them (" /Tech// News/ " is "Tech/News", a
+    blank one is none), whether the CLI or the app's add dialog gives them."""
+    from reader.opml import normalise_folder, normalise_title
+
     url = normalise_url(url)
+    folder, title = normalise_folder(folder), normalise_title(title)
     with Store(Path(db_path), clock=clock) as store:
         if store.feed_by_url(url):
             raise AddFeedError(f"already subscribed: {url}")

@@ -186,6 +186,14 @@ def test_add_a_feed_url_stores_its_stories_with_one_request(server, db_path, clo
         add_feed_from_url(db_path, url, clock=clock, limits=FAST)
 
 
+def test_add_stores_a_folder_and_title_as_an_import_would(server, db_path, clock):
+    # The app's add dialog passes what was typed: " /Tech// News/ " was stored as typed, a folder
+    # no import or export would make, and a blank title hid the feed's own.
+    url = server.add("/n.xml", rss("Feed N", [("n1", "First")]))
+    feed, _ = add_feed_from_url(db_path, url, folder=" /Tech// News/ ", title="   ", clock=clock, limits=FAST)
+    assert feed.folder == "Tech/News" and feed.title == "Feed N"
+
+
 def test_add_a_web_page_discovers_its_feed(server, db_path, clock):
     feed_url = server.add("/blog/feed.xml", rss("The Blog", [("p1", "Post")]))
     page = server.add("/blog/", '<html><head><title>Blog</title><link rel="alternate" '

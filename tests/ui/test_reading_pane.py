@@ -204,3 +204,35 @@ def screen_lines(app, widget) -> list[str]:
     region = widget.region
     strips = app.screen._compositor.render_strips()
     return [strip.text[region.x : region.right] for strip in strips[region.y : region.bottom]]
+
+
+# The start of a story of the corpus's Japanese blog (エルエル): reader.summarize picks no sentence of it.
+JAPANESE = ("クリックするとでっかくなります\n\nエーックス！\n\n"
+            "あー、あと今年も残すところたったの３６２日くらいになってしまいました。\n名残おしき今年ももうすぐ終わりですネ。\n\n"
+            "そんなワケで、今日はちょっと急ぎで秘密のコトをしてたのでちょっと更新待ってネ。\n"
+            "いろいろと隠れてコソコソとやってるんよー。完成するまでまー秘密サ。")
+
+
+async def test_a_story_with_text_but_no_bullets_is_not_said_to_have_no_text(make_app, check, feeds):
+    check.save_stories(feeds["blog"], [
+        ParsedStory(uid="ja", title="いろいろちょっと待ってネ。", url="https://blog.example/ja", published=T0 + 60,
+                    text=JAPANESE),
+        ParsedStory(uid="empty", title="Photo of the day", url="https://blog.example/p", published=T0 + 30, text=""),
+    ])
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.reading.story.title.startswith("いろいろ") and app.summary.bullets == []
+        shown = " ".join(screen_lines_text(app, app.summary).replace("│", " ").split())
+        # it said "Nothing to summarise: this story has no text." beside the text in the reading pane
+        assert "has no text" not in shown and "No summary: no sentence of this text could be picked out." in shown
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert app.reading.story.title == "Photo of the day"
+        shown = " ".join(screen_lines_text(app, app.summary).replace("│", " ").split())
+        assert "Nothing to summarise: this story has no text." in shown
+
+
+def screen_lines_text(app, widget) -> str:
+    return "\n".join(screen_lines(app, widget))

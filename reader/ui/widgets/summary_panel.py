@@ -40,6 +40,8 @@ class SummaryData:
     feeds: int = 0
     from_articles: frozenset[int] = frozenset()
     """The stories whose full article (not the feed's teaser) the bullets were drawn from."""
+    has_text: bool = True
+    """False when there was no text to draw bullets from (no bullets then says why)."""
 
 
 def make_bullets(text: str, title: str = "", max_bullets: int = 5) -> list[str]:
@@ -84,8 +86,9 @@ def summary_for(store: Any, story: Story, text: str) -> SummaryData:
         # Which articles it drew on, read after the bullets: an article kept meanwhile makes
         # the summary look older than it is (computed again), never newer.
         articles = frozenset(s.story_id for s in grouped.sources if kept_article(store, s.story_id))
-        return SummaryData(tuple(grouped.bullets), sources, grouped.feeds, articles)
-    return SummaryData(tuple(make_bullets(text, title=story.title)))
+        has_text = bool(text.strip()) or bool(articles) or len(sources) > 1
+        return SummaryData(tuple(grouped.bullets), sources, grouped.feeds, articles, has_text)
+    return SummaryData(tuple(make_bullets(text, title=story.title)), has_text=bool(text.strip()))
 
 
 def is_quick(store: Any, story: Story, text: str) -> bool:
@@ -173,9 +176,10 @@ class SummaryPanel(FlowScroll, can_focus=True):
         self.query_one(HangingList).set_items([("", Content(self.PLACEHOLDER))])
 
     def show(self, bullets: Sequence[str], sources: Sequence[Source] = (), feeds: int | None = None,
-             reading: int | None = None) -> None:
+             reading: int | None = None, has_text: bool = False) -> None:
         """``feeds``: how many distinct feeds tell the story (default: one per source); ``reading``:
-        the story in the reading pane, marked among the sources."""
+        the story in the reading pane, marked among the sources; ``has_text``: the story has text,
+        though no sentence of it became a bullet."""
         self._shown = None
         self.bullets = [one_line(b) for b in bullets if one_line(b)]
         self.sources = tuple(sources)
@@ -190,6 +194,9 @@ class SummaryPanel(FlowScroll, can_focus=True):
             items.append(("", Content.styled("From " + " · ".join(names), "$foreground-muted")))
         if self.bullets:
             items += [(Content.styled("• ", "$accent"), Content(bullet)) for bullet in self.bullets]
+        elif has_text:  # e.g. Japanese or Hebrew text, whose sentences the summariser cannot pick
+            items.append(("", Content.styled("No summary: no sentence of this text could be picked out.",
+                                             "$foreground-muted")))
         else:
             items.append(("", Content.styled("Nothing to summarise: this story has no text.", "$foreground-muted")))
         if self.feeds > 1:
@@ -213,10 +220,10 @@ class SummaryPanel(FlowScroll, can_focus=True):
         self.scroll_home(animate=False)
 
     def show_data(self, data: SummaryData, reading: int | None = None) -> None:
-        shown = (data.bullets, data.sources, data.feeds, reading)
+        shown = (data.bullets, data.sources, data.feeds, reading, data.has_text)
         if self._shown == shown:
             return  # the same again (an article brought the same bullets): keep the scroll
-        self.show(data.bullets, data.sources, feeds=data.feeds or None, reading=reading)
+        self.show(data.bullets, data.sources, feeds=data.feeds or None, reading=reading, has_text=data.has_text)
         self._shown = shown
 
     def show_pending(self) -> None:

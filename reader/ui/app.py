@@ -56,6 +56,7 @@ from reader.ui.screens.dialogs import (
 from reader.ui.screens.help import HelpScreen
 from reader.ui.widgets.footer import KeyFooter
 from reader.ui.widgets.reading_pane import ReadingPane, story_text
+from reader.ui.widgets.view_header import ViewHeader
 from reader.ui.widgets.safe_text import as_markup, clean, format_size, highlighted, is_web_url, one_line, safe_url
 from reader.ui.widgets.sidebar import STATE_LABELS, Place, Sidebar, feed_deltas, place_for, read_totals
 from reader.ui.widgets.summary_panel import Source, SummaryData, SummaryPanel, group_summary, is_quick, summary_for
@@ -324,7 +325,7 @@ class NewsdeskApp(App[None]):
     # -- layout -----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(Content("Newsdesk"), id="view-header")
+        yield ViewHeader(id="view-header")
         with Horizontal(id="main"):
             yield Sidebar(id="sidebar")
             with Vertical(id="list-column"):
@@ -532,7 +533,8 @@ class NewsdeskApp(App[None]):
 
     def update_header(self) -> None:
         unread = self.view_unread()
-        parts: list = [("Newsdesk", "bold $accent"), "  ", (self.view_name(), "bold")]
+        lead = Content.assemble(("Newsdesk", "bold $accent"), "  ")
+        parts: list = []
         counted = f"{'…' if unread is None else unread} unread"
         if self.view.query is not None:  # how many matched, in the header: a toast would cost a layout pass
             count = self.stories.story_count  # None until a big search's rest is listed (StoryList.Listed)
@@ -547,7 +549,7 @@ class NewsdeskApp(App[None]):
         if self.demo:
             parts += ["  ", ("(demo)", "$warning")]
         # one line, always: no layout pass (it would repaint every pane on each key)
-        self.main.query_one("#view-header", Static).update(Content.assemble(*parts), layout=False)
+        self.main.query_one("#view-header", ViewHeader).show(lead, self.view_name(), Content.assemble(*parts))
 
     def load_view(self, flt: StoryFilter, keep_story_id: int | None = None) -> None:
         self.view = flt

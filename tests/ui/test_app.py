@@ -1157,3 +1157,21 @@ async def test_n_leaves_no_unread_story_behind(make_app, check, feeds):
         await pilot.press("n")
         await pilot.pause()
         assert app.open_story_id == story_id(check, "b0") and is_read(check, "b0")
+
+
+async def test_the_header_keeps_its_counts_beside_a_long_feed_name_at_80_columns(make_app, check, feeds):
+    long = check.add_feed("https://127.0.0.1:8766/malformed__rss20__undeclared-itunes-prefix-unit.xml")
+    check.update_feed(long.id, last_error="the feed is not well-formed XML", consecutive_errors=1)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        app.load_view(StoryFilter("all", feed_id=long.id))
+        await pilot.pause()
+        header = app.main.query_one("#view-header")
+        shown = screen_text(app, header)
+        # the name, with no space to wrap at, went to a second line and left "Newsdesk" alone
+        assert shown.startswith(" Newsdesk  127.0.0.1:8766/malform") and "…  0 unread" in shown, shown
+        assert "last refresh failed (e shows why)" in shown
+        await pilot.resize_terminal(160, 36)  # the room it has now, the whole name
+        await pilot.pause()
+        assert "127.0.0.1:8766/malformed__rss20__undeclared-itunes-prefix-unit.xml  0 unread" in screen_text(app, header)

@@ -1175,3 +1175,24 @@ async def test_the_header_keeps_its_counts_beside_a_long_feed_name_at_80_columns
         await pilot.resize_terminal(160, 36)  # the room it has now, the whole name
         await pilot.pause()
         assert "127.0.0.1:8766/malformed__rss20__undeclared-itunes-prefix-unit.xml  0 unread" in screen_text(app, header)
+
+
+@pytest.mark.parametrize("width", [160, 175, 199])
+async def test_the_reading_pane_keeps_room_to_read_from_160_columns(make_app, width):
+    app = make_app()
+    async with app.run_test(size=(width, 40)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        # the list took a fixed 96 cells from 160 columns on: the reading pane had 9 at 160
+        assert app.reading.size.width >= 30, app.reading.size
+        assert app.stories.size.width > 60
+        shown = " ".join(screen_text(app, app.reading).split())
+        assert "The city council approved the new tram line on Tuesday" in shown
+
+
+async def test_the_list_has_96_cells_at_200_columns(make_app):
+    app = make_app()
+    async with app.run_test(size=(200, 50)) as pilot:
+        await pilot.pause()
+        assert app.main.query_one("#list-column").size.width == 96
+        assert app.reading.size.width >= 45

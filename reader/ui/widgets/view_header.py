@@ -21,9 +21,8 @@ class ViewHeader(Static):
 
     def show(self, lead: Content, name: str, tail: Content) -> None:
         """``lead``, then ``name`` in bold (shortened to fit), then ``tail``; no layout pass."""
-        if self._parts != (lead, name, tail):
-            self._parts = (lead, name, tail)
-            self.refresh()
+        self._parts = (lead, name, tail)  # (Content's == compares text only, not styles)
+        self.refresh()
 
     def render(self):
         if self._parts is None:
